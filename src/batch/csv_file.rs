@@ -1,0 +1,70 @@
+//! Reading a CSV batch (comma-separated, UTF-8, optional BOM). Every value is text.
+
+use std::path::Path;
+
+use super::raw::CellKind;
+use super::{Assembler, io_reason};
+use crate::error::FileError;
+
+pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
+    let unreadable = |reason: String| FileError::Unreadable {
+        path: display.to_string(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(io_reason(&e)))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
+    let mut record = csv::ByteRecord::new();
+    let mut cells: Vec<(usize, CellKind, String)> = Vec::new();
+    // The csv crate skips blank lines; a spreadsheet shows them as rows, so count them.
+    let mut number: u64 = 0;
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| unreadable(format!("CSV record {} cannot be read ({e})", number + 1)))?;
+        if !more {
+            break;
+        }
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        number += 1 + blank_lines(bytes.get(start..).unwrap_or_default());
+        let row = u32::try_from(number)
+            .map_err(|_| unreadable("the file has more than 4,294,967,295 records".into()))?;
+        cells.clear();
+        for (col, field) in record.iter().enumerate() {
+            let field = if number == 1 && col == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            let text = std::str::from_utf8(field).map_err(|_| {
+                unreadable(format!(
+                    "row {row}, column {} is not valid UTF-8 text (save the file as CSV UTF-8)",
+                    col + 1
+                ))
+            })?;
+            if !text.is_empty() {
+                cells.push((col, CellKind::Text, text.to_string()));
+            }
+        }
+        asm.push_row(row, &cells)?;
+    }
+    Ok(())
+}
+
+/// The number of empty lines at the start of `bytes` (`\n`, `\r\n` or `\r` each end one).
+fn blank_lines(bytes: &[u8]) -> u64 {
+    let mut count = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\n' => i += 1,
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            b'\r' => i += 1,
+            _ => break,
+        }
+        count += 1;
+    }
+    count
+}

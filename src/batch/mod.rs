@@ -1,0 +1,296 @@
+//! Reading a batch file into raw rows (SPEC 2.1): the format is decided by content, the sheet
+//! chosen, the header row found below any title rows, and every non-empty row below it kept
+//! with its spreadsheet row number.
+
+mod csv_file;
+pub mod header;
+pub mod raw;
+pub mod workbook;
+
+use std::io::Read;
+use std::path::Path;
+
+use calamine::DataRef;
+use sha2::{Digest, Sha256};
+
+pub use header::Layout;
+pub use raw::{CellKind, RawCell, RawRow};
+
+use crate::error::FileError;
+use header::HEADER_SEARCH_ROWS;
+
+/// A batch file as read: its columns and its data rows.
+#[derive(Debug)]
+pub struct Batch {
+    /// The path as the user gave it.
+    pub path: String,
+    /// The sheet read, or `None` for a CSV file.
+    pub sheet: Option<String>,
+    /// True when the workbook uses the 1904 date system.
+    pub is_1904: bool,
+    pub layout: Layout,
+    /// The number of columns of the batch: the header row's, or more when data rows are wider.
+    pub width: usize,
+    pub rows: Vec<RawRow>,
+    pub sha256: String,
+}
+
+/// Reads a batch file. `sheet` picks a sheet by name (ignored for CSV).
+pub fn read_batch(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> {
+    let display = path.display().to_string();
+    let unreadable = |reason: String| FileError::Unreadable {
+        path: display.clone(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(unreadable("it is a directory, not a file".into()));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| unreadable(io_reason(&e)))?;
+    let mut head = Vec::with_capacity(8192);
+    (&mut file)
+        .take(8192)
+        .read_to_end(&mut head)
+        .map_err(|e| unreadable(io_reason(&e)))?;
+    drop(file);
+
+    let mut asm = Assembler::new(&display);
+    let (sheet_name, is_1904) = match sniff(&head).map_err(|r| unreadable(r.into()))? {
+        Sniffed::Workbook(container) => {
+            let info = workbook::read(path, &display, container, sheet, &mut asm)?;
+            (Some(info.sheet), info.is_1904)
+        }
+        Sniffed::Text => {
+            csv_file::read(path, &display, &mut asm)?;
+            (None, false)
+        }
+    };
+    let (layout, rows, width) = asm.finish()?;
+    Ok(Batch {
+        sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
+        path: display,
+        sheet: sheet_name,
+        is_1904,
+        layout,
+        width,
+        rows,
+    })
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// The SHA-256 of a file, as lower-case hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+enum Sniffed {
+    Workbook(workbook::Container),
+    Text,
+}
+
+/// Decides the format from the file's first bytes, whatever its extension says.
+fn sniff(head: &[u8]) -> Result<Sniffed, &'static str> {
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if head.is_empty() {
+        return Err("the file is empty");
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(Sniffed::Workbook(workbook::Container::Zip));
+    }
+    if head.starts_with(OLE) {
+        return Ok(Sniffed::Workbook(workbook::Container::Ole));
+    }
+    if head.starts_with(b"PK") {
+        return Err("an empty or damaged zip archive, not a workbook");
+    }
+    if head.starts_with(b"%PDF") {
+        return Err("a PDF document, not a spreadsheet");
+    }
+    if head.starts_with(&[0x1F, 0x8B]) {
+        return Err("a gzip archive, not a spreadsheet");
+    }
+    if head.contains(&0) {
+        return Err(
+            "a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV",
+        );
+    }
+    // A text file: read as CSV. Cut at most 3 bytes of a split UTF-8 sequence at the end.
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
+    };
+    if !valid {
+        return Err(
+            "not UTF-8 text and not a supported workbook (is it a CSV saved in another encoding? save it as CSV UTF-8)",
+        );
+    }
+    Ok(Sniffed::Text)
+}
+
+/// Collects the cells a reader produces, in row order, into rows.
+pub(crate) struct SheetCells<'a, 'p> {
+    asm: &'a mut Assembler<'p>,
+    row: Option<u32>,
+    cells: Vec<(usize, CellKind, String)>,
+}
+
+impl<'a, 'p> SheetCells<'a, 'p> {
+    pub(crate) fn new(asm: &'a mut Assembler<'p>) -> Self {
+        SheetCells {
+            asm,
+            row: None,
+            cells: Vec::new(),
+        }
+    }
+
+    /// A cell at a 0-based absolute position; cells must come row by row.
+    pub(crate) fn push(
+        &mut self,
+        row: u32,
+        col: u32,
+        value: &DataRef<'_>,
+    ) -> Result<(), FileError> {
+        if matches!(value, DataRef::Empty) {
+            return Ok(());
+        }
+        if self.row != Some(row) {
+            self.flush()?;
+            self.row = Some(row);
+        }
+        let (kind, text) = workbook::cell_text(value);
+        self.cells.push((col as usize, kind, text));
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), FileError> {
+        if let Some(row) = self.row.take() {
+            self.asm.push_row(row + 1, &self.cells)?;
+            self.cells.clear();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<(), FileError> {
+        self.flush()
+    }
+}
+
+/// Turns rows into the batch: finds the header row, then keeps every non-empty row below it.
+pub(crate) struct Assembler<'p> {
+    path: &'p str,
+    non_empty_rows: usize,
+    layout: Option<Layout>,
+    first_col: usize,
+    width: usize,
+    rows: Vec<RawRow>,
+    dense: Vec<(CellKind, usize)>,
+}
+
+impl<'p> Assembler<'p> {
+    pub(crate) fn new(path: &'p str) -> Self {
+        Assembler {
+            path,
+            non_empty_rows: 0,
+            layout: None,
+            first_col: 0,
+            width: 0,
+            rows: Vec::new(),
+            dense: Vec::new(),
+        }
+    }
+
+    /// A row with its spreadsheet row number and its cells `(0-based column, kind, text)`.
+    pub(crate) fn push_row(
+        &mut self,
+        source_row: u32,
+        cells: &[(usize, CellKind, String)],
+    ) -> Result<(), FileError> {
+        let is_blank =
+            |(_, kind, text): &(usize, CellKind, String)| RawCell { kind: *kind, text }.is_blank();
+        if cells.iter().all(is_blank) {
+            return Ok(());
+        }
+        if self.layout.is_none() {
+            return self.look_for_header(source_row, cells);
+        }
+        // Dense cells from the batch's first column; cells left of it have no header.
+        self.dense.clear();
+        for (index, (col, kind, _)) in cells.iter().enumerate() {
+            if *col < self.first_col {
+                continue;
+            }
+            let rel = col - self.first_col;
+            if rel >= self.dense.len() {
+                self.dense.resize(rel + 1, (CellKind::Empty, usize::MAX));
+            }
+            self.dense[rel] = (*kind, index);
+        }
+        let raw: Vec<RawCell<'_>> = self
+            .dense
+            .iter()
+            .map(|&(kind, index)| match cells.get(index) {
+                Some((_, _, text)) => RawCell { kind, text },
+                None => RawCell::EMPTY,
+            })
+            .collect();
+        let row = RawRow::new(source_row, &raw);
+        self.width = self.width.max(row.width());
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn look_for_header(
+        &mut self,
+        source_row: u32,
+        cells: &[(usize, CellKind, String)],
+    ) -> Result<(), FileError> {
+        self.non_empty_rows += 1;
+        let texts: Vec<&str> = cells.iter().map(|(_, _, t)| t.as_str()).collect();
+        if Layout::is_header_row(&texts) {
+            let first_col = cells.iter().map(|(c, ..)| *c).min().unwrap_or(0);
+            let last_col = cells.iter().map(|(c, ..)| *c).max().unwrap_or(0);
+            let mut headers = vec![""; last_col - first_col + 1];
+            for (col, _, text) in cells {
+                headers[col - first_col] = text.as_str();
+            }
+            let layout = Layout::from_headers(self.path, source_row, &headers)?;
+            self.first_col = first_col;
+            self.width = layout.headers.len();
+            self.layout = Some(layout);
+        } else if self.non_empty_rows >= HEADER_SEARCH_ROWS {
+            return Err(FileError::NoHeader {
+                path: self.path.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<(Layout, Vec<RawRow>, usize), FileError> {
+        match self.layout {
+            Some(layout) => Ok((layout, self.rows, self.width)),
+            None => Err(FileError::NoHeader {
+                path: self.path.to_string(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading a workbook with calamine. `.xlsx`/`.xlsm` and `.xlsb` sheets are streamed cell by
+//! cell so that a million-row sheet is never held twice; `.xls` and `.ods` are read as ranges.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{Data, DataRef, Ods, Reader, Sheet, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+
+use super::raw::CellKind;
+use super::{Assembler, SheetCells};
+use crate::error::FileError;
+
+/// The container a workbook's bytes announce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// A zip archive: xlsx, xlsm, xlsb or ods.
+    Zip,
+    /// An OLE compound file: xls.
+    Ole,
+}
+
+enum Book {
+    Xlsx(Xlsx<BufReader<File>>),
+    Xlsb(Xlsb<BufReader<File>>),
+    Xls(Xls<BufReader<File>>),
+    Ods(Ods<BufReader<File>>),
+}
+
+/// What the workbook read produced besides its rows.
+pub struct WorkbookInfo {
+    pub sheet: String,
+    pub is_1904: bool,
+}
+
+pub(crate) fn read(
+    path: &Path,
+    display: &str,
+    container: Container,
+    wanted_sheet: Option<&str>,
+    asm: &mut Assembler,
+) -> Result<WorkbookInfo, FileError> {
+    let mut book = open(path, display, container)?;
+    let sheets = match &book {
+        Book::Xlsx(b) => b.sheets_metadata().to_vec(),
+        Book::Xlsb(b) => b.sheets_metadata().to_vec(),
+        Book::Xls(b) => b.sheets_metadata().to_vec(),
+        Book::Ods(b) => b.sheets_metadata().to_vec(),
+    };
+    let sheet = choose_sheet(&sheets, wanted_sheet).ok_or_else(|| FileError::Sheet {
+        path: display.to_string(),
+        reason: match wanted_sheet {
+            Some(name) => format!(
+                "no sheet named {name:?} (the workbook has: {})",
+                sheets
+                    .iter()
+                    .map(|s| format!("{:?}", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "the workbook has no visible worksheet to read".to_string(),
+        },
+    })?;
+    let unreadable = |e: &dyn std::fmt::Display| FileError::Unreadable {
+        path: display.to_string(),
+        reason: format!("sheet {sheet:?} cannot be read ({e})"),
+    };
+    let mut cells = SheetCells::new(asm);
+    let is_1904 = match &mut book {
+        Book::Xlsx(b) => {
+            let is_1904 = b.has_1904_epoch();
+            let mut reader = b
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+                let (row, col) = cell.get_position();
+                cells.push(row, col, cell.get_value())?;
+            }
+            is_1904
+        }
+        Book::Xlsb(b) => {
+            let is_1904 = b.has_1904_epoch();
+            let mut reader = b
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
+                let (row, col) = cell.get_position();
+                cells.push(row, col, cell.get_value())?;
+            }
+            is_1904
+        }
+        Book::Xls(b) => {
+            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            push_range(&mut cells, &range)?;
+            b.has_1904_epoch()
+        }
+        Book::Ods(b) => {
+            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            push_range(&mut cells, &range)?;
+            false
+        }
+    };
+    cells.finish()?;
+    Ok(WorkbookInfo { sheet, is_1904 })
+}
+
+fn push_range(cells: &mut SheetCells, range: &calamine::Range<Data>) -> Result<(), FileError> {
+    let Some((row0, col0)) = range.start() else {
+        return Ok(());
+    };
+    for (r, row) in range.rows().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if matches!(value, Data::Empty) {
+                continue;
+            }
+            let cell = data_ref(value);
+            cells.push(row0 + r as u32, col0 + c as u32, &cell)?;
+        }
+    }
+    Ok(())
+}
+
+fn data_ref(value: &Data) -> DataRef<'_> {
+    match value {
+        Data::Int(v) => DataRef::Int(*v),
+        Data::Float(v) => DataRef::Float(*v),
+        Data::String(v) => DataRef::SharedString(v),
+        Data::Bool(v) => DataRef::Bool(*v),
+        Data::DateTime(v) => DataRef::DateTime(*v),
+        Data::DateTimeIso(v) => DataRef::SharedString(v),
+        Data::DurationIso(v) => DataRef::SharedString(v),
+        Data::Error(v) => DataRef::Error(v.clone()),
+        Data::Empty => DataRef::Empty,
+    }
+}
+
+/// The kind and original text of a calamine cell (SPEC 4.2, "original cell text").
+pub fn cell_text(value: &DataRef<'_>) -> (CellKind, String) {
+    match value {
+        DataRef::Empty => (CellKind::Empty, String::new()),
+        DataRef::String(s) => (CellKind::Text, s.clone()),
+        DataRef::SharedString(s) => (CellKind::Text, s.to_string()),
+        DataRef::Int(i) => (CellKind::Number, i.to_string()),
+        // Rust prints the shortest decimal that reads back as the same f64: 12, 1.5, 100012345678.
+        DataRef::Float(f) => (CellKind::Number, f.to_string()),
+        DataRef::Bool(b) => (CellKind::Bool, if *b { "TRUE" } else { "FALSE" }.into()),
+        DataRef::Error(e) => (CellKind::Error, e.to_string()),
+        DataRef::DateTime(dt) => {
+            let serial = dt.as_f64();
+            if dt.is_duration() || !(0.0..2_958_466.0).contains(&serial) {
+                return (CellKind::Number, serial.to_string());
+            }
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            (CellKind::Date, format!("{y:04}-{m:02}-{d:02}"))
+        }
+        DataRef::DateTimeIso(s) => match s.get(..10) {
+            Some(date) if crate::model::parse_text_date(date).is_ok() => {
+                (CellKind::Date, date.to_string())
+            }
+            _ => (CellKind::Text, s.clone()),
+        },
+        DataRef::DurationIso(s) => (CellKind::Text, s.clone()),
+    }
+}
+
+fn open(path: &Path, display: &str, container: Container) -> Result<Book, FileError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let attempts: &[&str] = match (container, ext.as_str()) {
+        (Container::Ole, _) => &["xls"],
+        (Container::Zip, "xlsb") => &["xlsb", "xlsx", "ods"],
+        (Container::Zip, "ods") => &["ods", "xlsx", "xlsb"],
+        (Container::Zip, _) => &["xlsx", "xlsb", "ods"],
+    };
+    let mut first_error = None;
+    for kind in attempts {
+        let opened = match *kind {
+            "xlsx" => calamine::open_workbook(path)
+                .map(Book::Xlsx)
+                .map_err(|e: calamine::XlsxError| e.to_string()),
+            "xlsb" => calamine::open_workbook(path)
+                .map(Book::Xlsb)
+                .map_err(|e: calamine::XlsbError| e.to_string()),
+            "ods" => calamine::open_workbook(path)
+                .map(Book::Ods)
+                .map_err(|e: calamine::OdsError| e.to_string()),
+            _ => calamine::open_workbook(path)
+                .map(Book::Xls)
+                .map_err(|e: calamine::XlsError| e.to_string()),
+        };
+        match opened {
+            Ok(book) => return Ok(book),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let what = match container {
+        Container::Zip => "a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook",
+        Container::Ole => {
+            "an OLE file but not a readable .xls workbook (is it password-protected?)"
+        }
+    };
+    Err(FileError::Unreadable {
+        path: display.to_string(),
+        reason: format!("{what} ({})", first_error.unwrap_or_default()),
+    })
+}
+
+/// The `Batch` sheet (any case, hidden or not) if there is one, else the first visible
+/// worksheet; `--sheet` names one (exact name first, then ignoring case).
+fn choose_sheet(sheets: &[Sheet], wanted: Option<&str>) -> Option<String> {
+    let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
+    let found = match wanted {
+        Some(name) => worksheets()
+            .find(|s| s.name == name)
+            .or_else(|| worksheets().find(|s| s.name.eq_ignore_ascii_case(name.trim()))),
+        None => worksheets()
+            .find(|s| s.name.trim().eq_ignore_ascii_case("batch"))
+            .or_else(|| worksheets().find(|s| s.visible == SheetVisible::Visible)),
+    };
+    found.map(|s| s.name.clone())
+}

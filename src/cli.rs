@@ -1,0 +1,118 @@
+//! The command line: clap definitions, turned into plain configuration values.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::rules::CheckConfig;
+use crate::{Config, Formats};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cpbatch",
+    version,
+    about = "Validate MassHealth Community Partners batch files"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate one or more batch files and write the reports.
+    Validate(ValidateArgs),
+    /// Print the rule catalog.
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ValidateArgs {
+    /// Batch files (.xlsx, .xlsm, .xlsb, .xls, .ods or .csv).
+    #[arg(required = true, value_name = "BATCH")]
+    pub batches: Vec<PathBuf>,
+    /// Reference data directory (plans.csv, cps.csv, partnerships.csv, service_areas.csv);
+    /// the built-in roster by default.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// The date taken as today (default: the local date).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// Write the reports into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Report formats for the accepted, rejected and transfer reports.
+    #[arg(long, value_name = "csv|xlsx|csv,xlsx", default_value = "csv", value_parser = parse_formats)]
+    pub format: Formats,
+    /// The sheet to read (default: `Batch`, else the first visible sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Worker threads (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// How many days before the as-of date an Effective Date may be.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub max_retro_days: u32,
+    /// How many days after the as-of date an Effective Date may be.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub max_future_days: u32,
+    /// Print only the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date as YYYY-MM-DD"))
+}
+
+fn parse_formats(text: &str) -> Result<Formats, String> {
+    let mut formats = Formats {
+        csv: false,
+        xlsx: false,
+    };
+    for part in text.split(',') {
+        match part.trim().to_ascii_lowercase().as_str() {
+            "csv" => formats.csv = true,
+            "xlsx" => {
+                return Err(
+                    "xlsx reports are not available in this version yet; use --format csv".into(),
+                );
+            }
+            other => return Err(format!("unknown format {other:?}; use csv")),
+        }
+    }
+    Ok(formats)
+}
+
+impl ValidateArgs {
+    pub fn into_config(self) -> Config {
+        Config {
+            batches: self.batches,
+            reference: self.reference,
+            out: self.out,
+            formats: self.format,
+            sheet: self.sheet,
+            threads: self.threads.map(usize::from),
+            quiet: self.quiet,
+            check: CheckConfig {
+                as_of: self
+                    .as_of
+                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
+                max_retro_days: self.max_retro_days.into(),
+                max_future_days: self.max_future_days.into(),
+            },
+        }
+    }
+}

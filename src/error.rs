@@ -1,0 +1,60 @@
+//! File-level errors (SPEC 3.1): each stops the run (or, with several batches, refuses that
+//! batch). Messages name the file and the problem; they never quote a member's data.
+
+use crate::rules::Code;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: cannot read the batch file: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Sheet { path: String, reason: String },
+    #[error(
+        "{path}: no header row found: none of the first 20 non-empty rows has both an Action and a Member ID column header"
+    )]
+    NoHeader { path: String },
+    #[error("{path}:{row}: missing required column(s): {}", columns.join(", "))]
+    MissingColumns {
+        path: String,
+        row: u32,
+        columns: Vec<&'static str>,
+    },
+    #[error("{path}:{row}: columns {first:?} and {second:?} both match the {canonical} column")]
+    DuplicateColumn {
+        path: String,
+        row: u32,
+        canonical: &'static str,
+        first: String,
+        second: String,
+    },
+    #[error("{path}: cannot use the EVS snapshot: {reason}")]
+    Evs { path: String, reason: String },
+    #[error("{path}: invalid reference data: {reason}")]
+    Reference { path: String, reason: String },
+    #[error("{path}: cannot write the report: {reason}")]
+    Output { path: String, reason: String },
+}
+
+impl FileError {
+    /// The SPEC code of this error; output failures have none of their own and are usage-level.
+    pub fn code(&self) -> Option<Code> {
+        Some(match self {
+            FileError::Unreadable { .. } => Code::F001,
+            FileError::Sheet { .. } => Code::F002,
+            FileError::NoHeader { .. } => Code::F003,
+            FileError::MissingColumns { .. } => Code::F004,
+            FileError::DuplicateColumn { .. } => Code::F005,
+            FileError::Evs { .. } => Code::F006,
+            FileError::Reference { .. } => Code::F007,
+            FileError::Output { .. } => return None,
+        })
+    }
+
+    /// The message as the console shows it: `F004 error: batch.xlsx:3: missing …`.
+    pub fn display_with_code(&self) -> String {
+        match self.code() {
+            Some(code) => format!("{code} error: {self}"),
+            None => format!("error: {self}"),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! cpbatch: validates MassHealth Community Partners batch files.
+//!
+//! The pipeline runs one way: **read → parse → check → decide → report**. The command line
+//! (`cli`) builds a [`Config`]; everything below takes that plain value, so tests and
+//! benchmarks drive the pipeline directly.
+
+pub mod batch;
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod reference;
+pub mod report;
+pub mod rules;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+pub use error::FileError;
+
+use batch::Batch;
+use reference::Reference;
+use rules::{CheckConfig, Context, Finding, RowOutcome};
+
+/// Which report formats to write for the accepted, rejected and transfer reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub xlsx: bool,
+}
+
+/// Everything `validate` needs, free of any command-line types.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub batches: Vec<PathBuf>,
+    pub reference: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub formats: Formats,
+    pub sheet: Option<String>,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+    pub check: CheckConfig,
+}
+
+/// Wall-clock time of each stage, in milliseconds.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    pub read: u128,
+    pub check: u128,
+    pub write: u128,
+    pub total: u128,
+}
+
+/// A batch with its verdicts.
+pub struct Judged {
+    pub batch: Batch,
+    pub file_findings: Vec<Finding>,
+    pub outcomes: Vec<RowOutcome>,
+    pub timings: Timings,
+}
+
+impl Judged {
+    pub fn accepted(&self) -> usize {
+        self.outcomes.iter().filter(|o| !o.is_rejected()).count()
+    }
+
+    pub fn rejected(&self) -> usize {
+        self.outcomes.len() - self.accepted()
+    }
+
+    pub fn transfers(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.is_accepted_transfer())
+            .count()
+    }
+
+    pub fn context<'a>(&'a self, reference: &'a Reference, config: &'a CheckConfig) -> Context<'a> {
+        Context {
+            reference,
+            config,
+            layout: &self.batch.layout,
+            is_1904: self.batch.is_1904,
+        }
+    }
+}
+
+/// Loads the reference roster: the directory given, or the built-in one.
+pub fn load_reference(dir: Option<&std::path::Path>) -> Result<Reference, FileError> {
+    match dir {
+        Some(dir) => Reference::load(dir),
+        None => Reference::built_in(),
+    }
+}
+
+/// Checks every row of a batch, in parallel; results are in source-row order whatever the
+/// thread count.
+pub fn judge(batch: Batch, reference: &Reference, config: &CheckConfig) -> Judged {
+    let started = Instant::now();
+    let ctx = Context {
+        reference,
+        config,
+        layout: &batch.layout,
+        is_1904: batch.is_1904,
+    };
+    let mut outcomes: Vec<RowOutcome> = batch
+        .rows
+        .par_iter()
+        .map(|row| rules::check_row(row, &ctx))
+        .collect();
+    rules::batch::check(&mut outcomes);
+    outcomes
+        .par_iter_mut()
+        .for_each(|o| rules::sort_findings(&mut o.findings, &batch.layout));
+    let file_findings = rules::file_findings(&batch.layout);
+    Judged {
+        file_findings,
+        outcomes,
+        timings: Timings {
+            check: started.elapsed().as_millis(),
+            ..Timings::default()
+        },
+        batch,
+    }
+}
+
+/// Runs `validate`: returns the exit status (0 all accepted, 1 some rejected).
+pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = config.threads {
+        pool = pool.num_threads(threads);
+    }
+    let pool = pool.build().map_err(|e| FileError::Output {
+        path: "--threads".into(),
+        reason: e.to_string(),
+    })?;
+    validate_with(&pool, config, stdout)
+}
+
+fn validate_with(
+    pool: &rayon::ThreadPool,
+    config: &Config,
+    stdout: &mut dyn Write,
+) -> Result<i32, FileError> {
+    let started = Instant::now();
+    let reference = load_reference(config.reference.as_deref())?;
+    let mut status = 0;
+    for path in &config.batches {
+        let read_started = Instant::now();
+        let batch = batch::read_batch(path, config.sheet.as_deref())?;
+        let read = read_started.elapsed().as_millis();
+        let mut judged = pool.install(|| judge(batch, &reference, &config.check));
+        judged.timings.read = read;
+        report::console::print(stdout, &judged, config.quiet).map_err(|e| FileError::Output {
+            path: "stdout".into(),
+            reason: e.to_string(),
+        })?;
+        if let Some(dir) = &config.out {
+            let write_started = Instant::now();
+            judged.timings.total = started.elapsed().as_millis();
+            report::write_all(dir, &judged, &reference, config)?;
+            judged.timings.write = write_started.elapsed().as_millis();
+        }
+        if judged.rejected() > 0 {
+            status = 1;
+        }
+    }
+    Ok(status)
+}

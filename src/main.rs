@@ -1,0 +1,26 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cpbatch::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Validate(args) => cpbatch::validate(&args.into_config(), &mut stdout),
+        Command::Rules { format } => cpbatch::report::rules::print(&mut stdout, format)
+            .map(|_| 0)
+            .map_err(|e| cpbatch::FileError::Output {
+                path: "stdout".into(),
+                reason: e.to_string(),
+            }),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(error) => {
+            eprintln!("cpbatch: {}", error.display_with_code());
+            ExitCode::from(2)
+        }
+    }
+}

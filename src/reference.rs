@@ -1,0 +1,318 @@
+//! The program's organizations (SPEC 2.5): plans, CPs, partnerships and service areas. A
+//! fictional roster is built into the binary; `--reference DIR` replaces it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::error::FileError;
+use crate::model::{PlanType, Program, Zip, header_key};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: String,
+    pub name: String,
+    pub plan_type: PlanType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cp {
+    pub id: String,
+    pub name: String,
+    pub program: Program,
+}
+
+/// Who a Submitter ID is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitter<'a> {
+    MassHealth,
+    Plan(&'a Plan),
+    Cp(&'a Cp),
+}
+
+#[derive(Debug, Default)]
+pub struct Reference {
+    /// `built-in` or the directory given.
+    pub source: String,
+    plans: HashMap<String, Plan>,
+    cps: HashMap<String, Cp>,
+    partnerships: HashSet<(String, String)>,
+    /// CP key → 5-digit ZIPs and 3-digit prefixes.
+    service_areas: HashMap<String, Vec<String>>,
+    plan_order: Vec<String>,
+    cp_order: Vec<String>,
+}
+
+/// IDs match ignoring case and surrounding spaces.
+pub fn id_key(id: &str) -> String {
+    id.trim().to_uppercase()
+}
+
+const FILES: [(&str, &str); 4] = [
+    ("plans.csv", include_str!("reference/roster/plans.csv")),
+    ("cps.csv", include_str!("reference/roster/cps.csv")),
+    (
+        "partnerships.csv",
+        include_str!("reference/roster/partnerships.csv"),
+    ),
+    (
+        "service_areas.csv",
+        include_str!("reference/roster/service_areas.csv"),
+    ),
+];
+
+impl Reference {
+    /// The roster compiled into the binary.
+    pub fn built_in() -> Result<Reference, FileError> {
+        let texts: Vec<(String, Vec<u8>)> = FILES
+            .iter()
+            .map(|(name, text)| (format!("built-in/{name}"), text.as_bytes().to_vec()))
+            .collect();
+        Reference::parse("built-in", &texts)
+    }
+
+    /// The four files of a directory.
+    pub fn load(dir: &Path) -> Result<Reference, FileError> {
+        let mut texts = Vec::new();
+        for (name, _) in FILES {
+            let path = dir.join(name);
+            let bytes = std::fs::read(&path).map_err(|e| FileError::Reference {
+                path: path.display().to_string(),
+                reason: crate::batch::io_reason(&e),
+            })?;
+            texts.push((path.display().to_string(), bytes));
+        }
+        Reference::parse(&dir.display().to_string(), &texts)
+    }
+
+    fn parse(source: &str, files: &[(String, Vec<u8>)]) -> Result<Reference, FileError> {
+        let mut reference = Reference {
+            source: source.to_string(),
+            ..Reference::default()
+        };
+        let [plans, cps, partnerships, areas] = files else {
+            unreachable!("four reference files")
+        };
+        for (line, [id, name, plan_type]) in records(plans, ["plan_id", "plan_name", "plan_type"])?
+        {
+            let bad = |reason: String| bad_line(&plans.0, line, reason);
+            let plan_type = PlanType::parse(&plan_type).ok_or_else(|| {
+                bad(format!("plan_type {plan_type:?} is not ACPP, PCACO, MCOACO, MCO, PCC, ONECARE, SCO or FFS"))
+            })?;
+            let key = nonblank_key(&id, || bad("plan_id is blank".into()))?;
+            if reference.plans.contains_key(&key) {
+                return Err(bad(format!("plan {id:?} is defined twice")));
+            }
+            reference.plan_order.push(key.clone());
+            reference.plans.insert(
+                key,
+                Plan {
+                    id: id.trim().to_string(),
+                    name,
+                    plan_type,
+                },
+            );
+        }
+        for (line, [id, name, program]) in records(cps, ["cp_id", "cp_name", "program"])? {
+            let bad = |reason: String| bad_line(&cps.0, line, reason);
+            let program = Program::parse(&program)
+                .ok_or_else(|| bad(format!("program {program:?} is not BH or LTSS")))?;
+            let key = nonblank_key(&id, || bad("cp_id is blank".into()))?;
+            if reference.cps.contains_key(&key) || reference.plans.contains_key(&key) {
+                return Err(bad(format!(
+                    "CP {id:?} is defined twice, or is also a plan ID"
+                )));
+            }
+            reference.cp_order.push(key.clone());
+            reference.cps.insert(
+                key,
+                Cp {
+                    id: id.trim().to_string(),
+                    name,
+                    program,
+                },
+            );
+        }
+        for (line, [plan, cp]) in records(partnerships, ["plan_id", "cp_id"])? {
+            let bad = |reason: String| bad_line(&partnerships.0, line, reason);
+            if !reference.plans.contains_key(&id_key(&plan)) {
+                return Err(bad(format!("plan {plan:?} is not in plans.csv")));
+            }
+            if !reference.cps.contains_key(&id_key(&cp)) {
+                return Err(bad(format!("CP {cp:?} is not in cps.csv")));
+            }
+            reference.partnerships.insert((id_key(&plan), id_key(&cp)));
+        }
+        for (line, [cp, zip]) in records(areas, ["cp_id", "zip"])? {
+            let bad = |reason: String| bad_line(&areas.0, line, reason);
+            if !reference.cps.contains_key(&id_key(&cp)) {
+                return Err(bad(format!("CP {cp:?} is not in cps.csv")));
+            }
+            let zip = zip.trim();
+            if !(matches!(zip.len(), 3 | 5) && zip.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(bad(format!(
+                    "zip {zip:?} is not a 5-digit ZIP or a 3-digit prefix"
+                )));
+            }
+            reference
+                .service_areas
+                .entry(id_key(&cp))
+                .or_default()
+                .push(zip.to_string());
+        }
+        Ok(reference)
+    }
+
+    pub fn plan(&self, id: &str) -> Option<&Plan> {
+        self.plans.get(&id_key(id))
+    }
+
+    pub fn cp(&self, id: &str) -> Option<&Cp> {
+        self.cps.get(&id_key(id))
+    }
+
+    pub fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
+        if id_key(id) == "MASSHEALTH" {
+            return Some(Submitter::MassHealth);
+        }
+        self.plan(id)
+            .map(Submitter::Plan)
+            .or_else(|| self.cp(id).map(Submitter::Cp))
+    }
+
+    pub fn has_partnership(&self, plan: &Plan, cp: &Cp) -> bool {
+        self.partnerships
+            .contains(&(id_key(&plan.id), id_key(&cp.id)))
+    }
+
+    /// True when the ZIP is one of the CP's ZIPs or starts with one of its prefixes.
+    pub fn serves(&self, cp: &Cp, zip: &Zip) -> bool {
+        self.service_areas
+            .get(&id_key(&cp.id))
+            .is_some_and(|areas| areas.iter().any(|a| zip.as_str().starts_with(a.as_str())))
+    }
+
+    /// Plans in roster order.
+    pub fn plans(&self) -> impl Iterator<Item = &Plan> {
+        self.plan_order.iter().filter_map(|k| self.plans.get(k))
+    }
+
+    /// CPs in roster order.
+    pub fn cps(&self) -> impl Iterator<Item = &Cp> {
+        self.cp_order.iter().filter_map(|k| self.cps.get(k))
+    }
+}
+
+fn bad_line(path: &str, line: u64, reason: String) -> FileError {
+    FileError::Reference {
+        path: path.to_string(),
+        reason: format!("line {line}: {reason}"),
+    }
+}
+
+fn nonblank_key(id: &str, blank: impl Fn() -> FileError) -> Result<String, FileError> {
+    match id_key(id) {
+        key if key.is_empty() => Err(blank()),
+        key => Ok(key),
+    }
+}
+
+/// The records of a reference CSV as `(line, [values of the named columns])`.
+fn records<const N: usize>(
+    (path, bytes): &(String, Vec<u8>),
+    columns: [&str; N],
+) -> Result<Vec<(u64, [String; N])>, FileError> {
+    let error = |reason: String| FileError::Reference {
+        path: path.clone(),
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let headers = reader.headers().map_err(|e| error(e.to_string()))?.clone();
+    let mut positions = [0; N];
+    for (slot, column) in positions.iter_mut().zip(columns) {
+        *slot = headers
+            .iter()
+            .position(|h| header_key(h.trim_start_matches('\u{feff}')) == header_key(column))
+            .ok_or_else(|| error(format!("missing column {column}")))?;
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| error(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let values = positions.map(|p| record.get(p).unwrap_or("").trim().to_string());
+        out.push((line, values));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_roster_loads_with_the_required_mix() {
+        let r = Reference::built_in().unwrap();
+        let bh = r.cps().filter(|c| c.program == Program::Bh).count();
+        let ltss = r.cps().filter(|c| c.program == Program::Ltss).count();
+        assert_eq!((bh, ltss), (18, 9));
+        for t in [
+            "ACPP", "PCACO", "MCOACO", "MCO", "PCC", "ONECARE", "SCO", "FFS",
+        ] {
+            assert!(r.plans().any(|p| p.plan_type.as_str() == t), "{t}");
+        }
+        assert!(matches!(
+            r.submitter("masshealth"),
+            Some(Submitter::MassHealth)
+        ));
+        assert!(r.cp("bhcp01").is_some());
+    }
+
+    fn write_dir(partnerships: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("plans.csv"),
+            "plan_id,plan_name,plan_type\nP1,Plan One,ACPP\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("cps.csv"),
+            "cp_id,cp_name,program\nC1,CP One,BH\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("partnerships.csv"), partnerships).unwrap();
+        std::fs::write(dir.path().join("service_areas.csv"), "cp_id,zip\nC1,021\n").unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_directory_replaces_the_roster() {
+        let dir = write_dir("plan_id,cp_id\nP1,C1\n");
+        let r = Reference::load(dir.path()).unwrap();
+        assert_eq!(r.plans().count(), 1);
+        let zip = Zip::parse_text("02118").unwrap();
+        assert!(r.serves(r.cp("C1").unwrap(), &zip));
+    }
+
+    #[test]
+    fn f007_on_a_partnership_with_an_unknown_cp() {
+        let dir = write_dir("plan_id,cp_id\nP1,C9\n");
+        let err = Reference::load(dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 2: CP \"C9\" is not in cps.csv"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn f007_on_a_missing_file() {
+        let dir = write_dir("plan_id,cp_id\n");
+        std::fs::remove_file(dir.path().join("cps.csv")).unwrap();
+        assert!(matches!(
+            Reference::load(dir.path()),
+            Err(FileError::Reference { .. })
+        ));
+    }
+}

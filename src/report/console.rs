@@ -1,0 +1,50 @@
+//! Console output (SPEC 4.1): one finding a line, as compilers print them, then a summary.
+
+use std::io::Write;
+
+use crate::Judged;
+use crate::rules::Finding;
+
+/// `FILE:ROW: CODE severity [Column] message`; a file-level finding has no row.
+pub fn finding_line(path: &str, finding: &Finding) -> String {
+    let location = match finding.source_row {
+        Some(row) => format!("{path}:{row}:"),
+        None => format!("{path}:"),
+    };
+    let column = finding
+        .column
+        .map(|c| format!(" [{}]", c.header()))
+        .unwrap_or_default();
+    format!(
+        "{location} {} {}{column} {}",
+        finding.code,
+        finding.severity().as_str(),
+        finding.message
+    )
+}
+
+pub fn summary_line(judged: &Judged) -> String {
+    format!(
+        "{} rows: {} accepted, {} rejected ({} transfers)",
+        judged.outcomes.len(),
+        judged.accepted(),
+        judged.rejected(),
+        judged.transfers()
+    )
+}
+
+pub fn print(out: &mut dyn Write, judged: &Judged, quiet: bool) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    if !quiet {
+        let path = &judged.batch.path;
+        let all = judged
+            .file_findings
+            .iter()
+            .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()));
+        for finding in all {
+            writeln!(out, "{}", finding_line(path, finding))?;
+        }
+    }
+    writeln!(out, "{}", summary_line(judged))?;
+    out.flush()
+}

@@ -1,0 +1,114 @@
+//! Report files (SPEC 4.2). Every file is written under a temporary name and renamed into
+//! place only when all of them are complete, so a reader never sees half a report.
+
+pub mod console;
+pub mod csv_out;
+pub mod rules;
+pub mod summary;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::error::FileError;
+use crate::reference::Reference;
+use crate::{Config, Judged};
+
+/// Files written under temporary names, renamed into place by [`Staging::commit`]; dropped
+/// uncommitted, they are removed.
+pub struct Staging {
+    dir: PathBuf,
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staging {
+    pub fn new(dir: &Path) -> Result<Staging, FileError> {
+        std::fs::create_dir_all(dir).map_err(|e| output_error(dir, &e))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+        })
+    }
+
+    /// Creates `name` under a temporary name and lets `write` fill it.
+    pub fn write(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+    ) -> Result<(), FileError> {
+        let final_path = self.dir.join(name);
+        let temp = self
+            .dir
+            .join(format!(".{name}.{}.partial", std::process::id()));
+        self.staged.push((temp.clone(), final_path.clone()));
+        let result = std::fs::File::create(&temp).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()
+        });
+        result.map_err(|e| output_error(&final_path, &e))
+    }
+
+    /// The path a staged file will have once committed; for writers that make their own file.
+    pub fn temp_path(&mut self, name: &str) -> PathBuf {
+        let temp = self
+            .dir
+            .join(format!(".{name}.{}.partial", std::process::id()));
+        self.staged.push((temp.clone(), self.dir.join(name)));
+        temp
+    }
+
+    pub fn commit(mut self) -> Result<(), FileError> {
+        for (temp, final_path) in std::mem::take(&mut self.staged) {
+            std::fs::rename(&temp, &final_path).map_err(|e| output_error(&final_path, &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        for (temp, _) in &self.staged {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+pub fn output_error(path: &Path, e: &std::io::Error) -> FileError {
+    FileError::Output {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Writes every report of one batch into `dir`.
+pub fn write_all(
+    dir: &Path,
+    judged: &Judged,
+    reference: &Reference,
+    config: &Config,
+) -> Result<(), FileError> {
+    let started = Instant::now();
+    let mut staging = Staging::new(dir)?;
+    let ctx = judged.context(reference, &config.check);
+    let tables = [
+        ("accepted", tables::accepted(judged, &ctx)),
+        ("rejected", tables::rejected(judged)),
+        ("transfers", tables::transfers(judged, &ctx)),
+    ];
+    for (name, table) in tables {
+        if config.formats.csv {
+            staging.write(&format!("{name}.csv"), |out| csv_out::write(out, table))?;
+        }
+    }
+    staging.write("findings.csv", |out| {
+        csv_out::write(out, tables::findings(judged))
+    })?;
+    let mut timings = judged.timings.clone();
+    timings.write = started.elapsed().as_millis();
+    timings.total = timings.read + timings.check + timings.write;
+    let summary = summary::Summary::new(judged, reference, config, &timings);
+    staging.write("summary.json", |out| summary.write(out))?;
+    staging.commit()
+}

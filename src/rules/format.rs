@@ -1,0 +1,517 @@
+//! Row format (SPEC 2.2, 3.2): reads every cell of a row into a typed [`Record`], reporting
+//! S001–S009 and W002 on the way.
+
+use chrono::NaiveDate;
+
+use super::{Code, Context, Finding, RowKey, Val};
+use crate::batch::{CellKind, RawCell, RawRow};
+use crate::model::{
+    Action, Column, CoverageType, DateError, Dmh, MemberId, Program, ReasonCode, Requirement, Zip,
+    code_key, collapse_whitespace, excel_serial_date, parse_text_date, parse_yes_no,
+};
+use crate::reference::id_key;
+
+/// A batch row with every value read and typed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub source_row: u32,
+    pub action: Val<Action>,
+    pub member_id: Val<MemberId>,
+    pub last_name: Val<String>,
+    pub first_name: Val<String>,
+    pub date_of_birth: Val<NaiveDate>,
+    pub program: Val<Program>,
+    pub cp_id: Val<String>,
+    /// Read on TRANSFER rows only; `Blank` elsewhere.
+    pub from_cp_id: Val<String>,
+    pub plan_id: Val<String>,
+    pub coverage: Val<CoverageType>,
+    pub medicare: Val<bool>,
+    pub other_insurance: Val<bool>,
+    pub nursing_facility: Val<bool>,
+    pub dmh: Val<Dmh>,
+    pub zip: Val<Zip>,
+    pub effective: Val<NaiveDate>,
+    pub reason: Val<ReasonCode>,
+    pub submitter: Val<String>,
+    /// The raw action text, for the batch key of a row whose Action is unknown.
+    action_text: String,
+}
+
+impl Record {
+    pub fn is(&self, action: Action) -> bool {
+        self.action.get() == Some(action)
+    }
+
+    pub fn is_enroll_or_transfer(&self) -> bool {
+        self.is(Action::Enroll) || self.is(Action::Transfer)
+    }
+
+    pub(crate) fn key(&self) -> RowKey {
+        RowKey {
+            action: match self.action.get() {
+                Some(a) => a.as_str().to_string(),
+                None => code_key(&self.action_text),
+            },
+            cp_id: self.cp_id.ok().map(|c| id_key(c)).unwrap_or_default(),
+            effective: self
+                .effective
+                .get()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Collects a row's findings with its row number.
+struct Sink<'a> {
+    row: u32,
+    out: &'a mut Vec<Finding>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, column: Column, code: Code, message: String) {
+        self.out.push(Finding {
+            source_row: Some(self.row),
+            column: Some(column),
+            code,
+            message,
+        });
+    }
+}
+
+/// Reads a row. Findings of the format stage are appended to `out`.
+pub fn parse_row(raw: &RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Record {
+    let cell = |column: Column| {
+        ctx.layout
+            .position(column)
+            .map_or(RawCell::EMPTY, |p| raw.cell(p))
+    };
+    let mut sink = Sink {
+        row: raw.source_row,
+        out,
+    };
+    let s = &mut sink;
+
+    let action = read_code(
+        s,
+        cell(Column::Action),
+        Column::Action,
+        Code::S002,
+        Action::parse,
+        "ENROLL, DISENROLL or TRANSFER",
+    );
+    let member_id = read_member_id(s, cell(Column::MemberId));
+    let last_name = read_name(s, cell(Column::LastName), Column::LastName);
+    let first_name = read_name(s, cell(Column::FirstName), Column::FirstName);
+    let date_of_birth = read_date(
+        s,
+        cell(Column::DateOfBirth),
+        Column::DateOfBirth,
+        ctx.is_1904,
+    );
+    let program = read_code(
+        s,
+        cell(Column::CpProgram),
+        Column::CpProgram,
+        Code::S005,
+        Program::parse,
+        "BH or LTSS",
+    );
+    let cp_id = read_id(s, cell(Column::CpId), Column::CpId);
+    let from_cp_id = match action {
+        Val::Ok(Action::Transfer) => read_id(s, cell(Column::FromCpId), Column::FromCpId),
+        _ => Val::Blank,
+    };
+    // DMH Affiliation is read before Plan ID: it decides whether Plan ID is required.
+    let dmh_cell = cell(Column::DmhAffiliation);
+    let dmh = read_optional_code(
+        s,
+        dmh_cell,
+        Column::DmhAffiliation,
+        Dmh::parse,
+        "ACCS, CBFS or NONE",
+    );
+    let plan_cell = cell(Column::PlanId);
+    let plan_id = if dmh.get().is_some_and(Dmh::is_affiliated) {
+        read_text(plan_cell)
+    } else {
+        read_id(s, plan_cell, Column::PlanId)
+    };
+    let coverage = read_optional_code(
+        s,
+        cell(Column::CoverageType),
+        Column::CoverageType,
+        CoverageType::parse,
+        "STANDARD, COMMONHEALTH, CAREPLUS, FAMILY_ASSISTANCE, LIMITED, SENIOR_BUY_IN or OTHER",
+    );
+    let medicare = read_yes_no(s, cell(Column::Medicare), Column::Medicare);
+    let other_insurance = read_yes_no(s, cell(Column::OtherInsurance), Column::OtherInsurance);
+    let nursing_facility = read_yes_no(s, cell(Column::NursingFacility), Column::NursingFacility);
+    let zip = read_zip(s, cell(Column::ZipCode));
+    let effective = read_date(
+        s,
+        cell(Column::EffectiveDate),
+        Column::EffectiveDate,
+        ctx.is_1904,
+    );
+    let reason = read_reason(s, cell(Column::ReasonCode), &action);
+    let submitter = read_id(s, cell(Column::SubmitterId), Column::SubmitterId);
+
+    check_birth_range(s, &date_of_birth, &effective);
+    if let Val::Ok(date) = effective {
+        check_window(s, date, ctx);
+    }
+    Record {
+        source_row: raw.source_row,
+        action_text: cell(Column::Action).text.to_string(),
+        action,
+        member_id,
+        last_name,
+        first_name,
+        date_of_birth,
+        program,
+        cp_id,
+        from_cp_id,
+        plan_id,
+        coverage,
+        medicare,
+        other_insurance,
+        nursing_facility,
+        dmh,
+        zip,
+        effective,
+        reason,
+        submitter,
+    }
+}
+
+fn blank(s: &mut Sink, column: Column) {
+    let when = match column.requirement() {
+        Requirement::Always => String::new(),
+        other => format!(" on {}", other.describe()),
+    };
+    let when = when.replace("on unless", "unless");
+    s.push(
+        column,
+        Code::S001,
+        format!("{} is blank; it is required{when}", column.header()),
+    );
+}
+
+/// A required value: S001 when blank.
+fn read_required<T>(
+    s: &mut Sink,
+    cell: RawCell<'_>,
+    column: Column,
+    read: impl FnOnce(&mut Sink, RawCell<'_>) -> Val<T>,
+) -> Val<T> {
+    if cell.is_blank() {
+        blank(s, column);
+        return Val::Blank;
+    }
+    read(s, cell)
+}
+
+fn read_code<T>(
+    s: &mut Sink,
+    cell: RawCell<'_>,
+    column: Column,
+    code: Code,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Val<T> {
+    read_required(s, cell, column, |s, cell| {
+        parse_code(s, cell, column, code, parse, expected)
+    })
+}
+
+fn read_optional_code<T>(
+    s: &mut Sink,
+    cell: RawCell<'_>,
+    column: Column,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Val<T> {
+    if cell.is_blank() {
+        return Val::Blank;
+    }
+    parse_code(s, cell, column, Code::S005, parse, expected)
+}
+
+fn parse_code<T>(
+    s: &mut Sink,
+    cell: RawCell<'_>,
+    column: Column,
+    code: Code,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Val<T> {
+    let parsed = match cell.kind {
+        CellKind::Error => None,
+        _ => parse(cell.text),
+    };
+    match parsed {
+        Some(v) => Val::Ok(v),
+        None => {
+            s.push(
+                column,
+                code,
+                format!("{} {} is not {expected}", column.header(), quoted(cell)),
+            );
+            Val::Invalid
+        }
+    }
+}
+
+fn read_yes_no(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<bool> {
+    if cell.is_blank() {
+        return Val::Blank;
+    }
+    // A boolean cell reads TRUE/FALSE and a numeric 1 or 0 reads "1"/"0": both parse.
+    parse_code(s, cell, column, Code::S005, parse_yes_no, "Y or N")
+}
+
+fn read_text(cell: RawCell<'_>) -> Val<String> {
+    if cell.is_blank() {
+        Val::Blank
+    } else {
+        Val::Ok(collapse_whitespace(cell.text))
+    }
+}
+
+/// An ID (CP, plan, submitter): checked against the roster later.
+fn read_id(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<String> {
+    read_required(s, cell, column, |_, cell| read_text(cell))
+}
+
+fn read_member_id(s: &mut Sink, cell: RawCell<'_>) -> Val<MemberId> {
+    read_required(s, cell, Column::MemberId, |s, cell| {
+        let parsed = match cell.kind {
+            CellKind::Number => cell
+                .text
+                .parse::<f64>()
+                .ok()
+                .and_then(MemberId::from_number)
+                .map(|(id, padded)| {
+                    if padded {
+                        s.push(Column::MemberId, Code::W002, format!(
+                            "Member ID {} was a number with fewer than 12 digits and was padded with zeros to {id}; format the column as text to keep leading zeros",
+                            cell.text
+                        ));
+                    }
+                    id
+                }),
+            CellKind::Text => MemberId::parse_text(cell.text),
+            _ => None,
+        };
+        match parsed {
+            Some(id) => Val::Ok(id),
+            None => {
+                let digits = cell.text.chars().filter(char::is_ascii_digit).count();
+                let detail = match cell.kind {
+                    CellKind::Number if cell.text.contains(['.', 'e', 'E']) => {
+                        "a number with a fractional part".to_string()
+                    }
+                    CellKind::Text | CellKind::Number => format!("{digits} digits"),
+                    _ => "not digits".to_string(),
+                };
+                s.push(
+                    Column::MemberId,
+                    Code::S003,
+                    format!(
+                        "Member ID {} is not a 12-digit MassHealth ID ({detail})",
+                        quoted(cell)
+                    ),
+                );
+                Val::Invalid
+            }
+        }
+    })
+}
+
+fn read_name(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<String> {
+    read_required(s, cell, column, |s, cell| {
+        let name = collapse_whitespace(cell.text);
+        let length = name.chars().count();
+        let bad_char = name.chars().find(|c| !is_name_char(*c));
+        let problem = if cell.kind == CellKind::Error || cell.kind == CellKind::Number {
+            Some("is not a name".to_string())
+        } else if length > 50 {
+            Some(format!("is {length} characters long; the limit is 50"))
+        } else {
+            bad_char.map(|c| {
+                format!("contains {c:?}; names may have only letters, spaces, hyphens, apostrophes and periods")
+            })
+        };
+        match problem {
+            Some(problem) => {
+                s.push(
+                    column,
+                    Code::S007,
+                    format!("{} {} {problem}", column.header(), quoted(cell)),
+                );
+                Val::Invalid
+            }
+            None => Val::Ok(name),
+        }
+    })
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphabetic()
+        || matches!(c, ' ' | '-' | '\'' | '\u{2019}' | '.')
+        // Combining accents, as in a decomposed "é".
+        || ('\u{0300}'..='\u{036F}').contains(&c)
+}
+
+/// Reads a date cell, serial number or text date (SPEC 2.2).
+pub fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateError> {
+    match cell.kind {
+        CellKind::Date | CellKind::Text => parse_text_date(cell.text),
+        CellKind::Number => {
+            let value: f64 = cell.text.parse().map_err(|_| DateError::Unreadable)?;
+            // A whole number that reads as YYYYMMDD is beyond Excel's serial range: take it
+            // as the date it spells.
+            if (10_000_101.0..=99_991_231.0).contains(&value) && value.fract() == 0.0 {
+                return parse_text_date(cell.text);
+            }
+            excel_serial_date(value, is_1904)
+        }
+        CellKind::Bool | CellKind::Error | CellKind::Empty => Err(DateError::Unreadable),
+    }
+}
+
+fn read_date(s: &mut Sink, cell: RawCell<'_>, column: Column, is_1904: bool) -> Val<NaiveDate> {
+    read_required(s, cell, column, |s, cell| {
+        match parse_date_cell(cell, is_1904) {
+            Ok(date) => Val::Ok(date),
+            Err(error) => {
+                let why = match (cell.kind, error) {
+                    (CellKind::Error, _) => "is an error cell, not a date".to_string(),
+                    (_, DateError::TwoDigitYear) => {
+                        "has a two-digit year; write the year in full, as MM/DD/YYYY or YYYY-MM-DD"
+                            .to_string()
+                    }
+                    (_, DateError::Impossible) => "is not a real calendar date".to_string(),
+                    (_, DateError::Unreadable) => {
+                        "is not a date; use YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or MM-DD-YYYY"
+                            .to_string()
+                    }
+                };
+                s.push(
+                    column,
+                    Code::S004,
+                    format!("{} {} {why}", column.header(), quoted(cell)),
+                );
+                Val::Invalid
+            }
+        }
+    })
+}
+
+fn read_zip(s: &mut Sink, cell: RawCell<'_>) -> Val<Zip> {
+    if cell.is_blank() {
+        return Val::Blank;
+    }
+    let parsed = match cell.kind {
+        CellKind::Number => cell.text.parse().ok().and_then(Zip::from_number),
+        CellKind::Text => Zip::parse_text(cell.text),
+        _ => None,
+    };
+    match parsed {
+        Some(zip) => Val::Ok(zip),
+        None => {
+            s.push(
+                Column::ZipCode,
+                Code::S005,
+                format!(
+                    "ZIP Code {} is not a 5-digit ZIP or a ZIP+4 such as 02118-1234",
+                    quoted(cell)
+                ),
+            );
+            Val::Invalid
+        }
+    }
+}
+
+fn read_reason(s: &mut Sink, cell: RawCell<'_>, action: &Val<Action>) -> Val<ReasonCode> {
+    let required = matches!(action, Val::Ok(Action::Disenroll | Action::Transfer));
+    if cell.is_blank() {
+        if required {
+            blank(s, Column::ReasonCode);
+        }
+        return Val::Blank;
+    }
+    let reason = parse_code(
+        s,
+        cell,
+        Column::ReasonCode,
+        Code::S005,
+        ReasonCode::parse,
+        "a known reason code",
+    );
+    if let (Val::Ok(reason), Val::Ok(action)) = (&reason, action)
+        && !ReasonCode::allowed_for(*action).contains(reason)
+    {
+        let allowed: Vec<&str> = ReasonCode::allowed_for(*action)
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        s.push(
+            Column::ReasonCode,
+            Code::S009,
+            format!(
+                "Reason Code {reason} is not allowed for {action} (allowed: {})",
+                allowed.join(", ")
+            ),
+        );
+        return Val::Invalid;
+    }
+    reason
+}
+
+fn check_birth_range(s: &mut Sink, birth: &Val<NaiveDate>, effective: &Val<NaiveDate>) {
+    let Val::Ok(birth) = *birth else { return };
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+    if birth < earliest {
+        s.push(
+            Column::DateOfBirth,
+            Code::S006,
+            format!("Date of Birth {birth} is before 1900-01-01"),
+        );
+    } else if let Val::Ok(effective) = *effective
+        && birth > effective
+    {
+        s.push(
+            Column::DateOfBirth,
+            Code::S006,
+            format!("Date of Birth {birth} is after the Effective Date {effective}"),
+        );
+    }
+}
+
+fn check_window(s: &mut Sink, effective: NaiveDate, ctx: &Context<'_>) {
+    let days = (effective - ctx.config.as_of).num_days();
+    let as_of = ctx.config.as_of;
+    if days < -ctx.config.max_retro_days {
+        s.push(Column::EffectiveDate, Code::S008, format!(
+            "Effective Date {effective} is {} days before {as_of}; it may be at most {} days back",
+            -days, ctx.config.max_retro_days
+        ));
+    } else if days > ctx.config.max_future_days {
+        s.push(Column::EffectiveDate, Code::S008, format!(
+            "Effective Date {effective} is {days} days after {as_of}; it may be at most {} days ahead",
+            ctx.config.max_future_days
+        ));
+    }
+}
+
+/// A cell's value for a message: `"text"`, or the error / number as it stands.
+fn quoted(cell: RawCell<'_>) -> String {
+    match cell.kind {
+        CellKind::Error => format!("(error cell {})", cell.text),
+        CellKind::Number | CellKind::Bool => cell.text.to_string(),
+        _ => format!("{:?}", cell.text.trim()),
+    }
+}

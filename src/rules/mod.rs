@@ -1,0 +1,162 @@
+//! The checks, one file per stage (SPEC 3). A row is read into a typed [`Record`] by the
+//! format stage, then checked against the roster, eligibility and the rest of the batch.
+
+pub mod batch;
+pub mod catalog;
+pub mod eligibility;
+pub mod format;
+pub mod reference;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use catalog::{Code, RULES, RULES_VERSION, Rule, Severity};
+
+use crate::batch::{Layout, RawRow};
+use crate::model::{Action, Column, MemberId};
+use crate::reference::Reference;
+
+/// One finding: a rule broken (or warned) on a row, or on the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The spreadsheet row, or `None` for a file-level finding.
+    pub source_row: Option<u32>,
+    pub column: Option<Column>,
+    pub code: Code,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// A value read from a cell: blank, present but invalid, or valid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<T> {
+    Blank,
+    Invalid,
+    Ok(T),
+}
+
+impl<T> Val<T> {
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Val::Ok(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        matches!(self, Val::Blank)
+    }
+}
+
+impl<T: Copy> Val<T> {
+    pub fn get(&self) -> Option<T> {
+        self.ok().copied()
+    }
+}
+
+/// The path through which an ENROLL or TRANSFER row is eligible (SPEC 3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EligibilityPath {
+    AcoMco,
+    Dmh,
+}
+
+impl EligibilityPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EligibilityPath::AcoMco => "ACO_MCO",
+            EligibilityPath::Dmh => "DMH",
+        }
+    }
+}
+
+/// What every check of one run shares.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub as_of: NaiveDate,
+    pub max_retro_days: i64,
+    pub max_future_days: i64,
+}
+
+pub struct Context<'a> {
+    pub reference: &'a Reference,
+    pub config: &'a CheckConfig,
+    pub layout: &'a Layout,
+    pub is_1904: bool,
+}
+
+/// The identity of a row for the within-batch checks: Action, CP ID and Effective Date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    pub action: String,
+    pub cp_id: String,
+    pub effective: String,
+}
+
+/// The verdict on one row.
+#[derive(Debug, Clone)]
+pub struct RowOutcome {
+    pub source_row: u32,
+    pub findings: Vec<Finding>,
+    pub path: Option<EligibilityPath>,
+    pub action: Option<Action>,
+    pub member_id: Option<MemberId>,
+    pub key: RowKey,
+}
+
+impl RowOutcome {
+    pub fn is_rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+
+    pub fn is_accepted_transfer(&self) -> bool {
+        !self.is_rejected() && self.action == Some(Action::Transfer)
+    }
+}
+
+/// Runs every row-level stage on one row.
+pub fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
+    let mut findings = Vec::new();
+    let record = format::parse_row(raw, ctx, &mut findings);
+    let facts = eligibility::Facts::attested(&record, ctx.reference);
+    reference::check(&record, &facts, ctx, &mut findings);
+    let path = eligibility::check(&record, &facts, ctx, &mut findings);
+    RowOutcome {
+        source_row: raw.source_row,
+        findings,
+        path,
+        action: record.action.get(),
+        member_id: record.member_id.get(),
+        key: record.key(),
+    }
+}
+
+/// Puts a row's findings in column order (the batch's), keeping check order within a column.
+pub fn sort_findings(findings: &mut [Finding], layout: &Layout) {
+    findings.sort_by_key(|f| layout.order_key(f.column));
+}
+
+/// The file-level warnings of a batch: one W001 per unrecognised header.
+pub fn file_findings(layout: &Layout) -> Vec<Finding> {
+    layout
+        .unrecognised
+        .iter()
+        .map(|(_, header)| Finding {
+            source_row: None,
+            column: None,
+            code: Code::W001,
+            message: format!(
+                "column header {header:?} is not recognised; its values are kept in the rejected report but not checked"
+            ),
+        })
+        .collect()
+}
