@@ -1,0 +1,266 @@
+//! Test helpers: write real batch workbooks and CSVs, run the `cpbatch` binary, read reports.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+
+/// The as-of date every test runs with.
+pub const AS_OF: &str = "2026-11-23";
+
+/// The canonical headers, in template order.
+pub const HEADERS: [&str; 18] = [
+    "Action",
+    "Member ID",
+    "Last Name",
+    "First Name",
+    "Date of Birth",
+    "CP Program",
+    "CP ID",
+    "From CP ID",
+    "Plan ID",
+    "Coverage Type",
+    "Medicare",
+    "Other Insurance",
+    "Nursing Facility",
+    "DMH Affiliation",
+    "ZIP Code",
+    "Effective Date",
+    "Reason Code",
+    "Submitter ID",
+];
+
+/// A valid ENROLL row (built-in roster, as of AS_OF): an adult ACPP01 member joining
+/// BHCP01, a Boston ZIP, submitted by the plan.
+pub fn good_row() -> BTreeMap<&'static str, String> {
+    [
+        ("Action", "ENROLL"),
+        ("Member ID", "100000000001"),
+        ("Last Name", "Rivera"),
+        ("First Name", "Ana"),
+        ("Date of Birth", "1980-04-02"),
+        ("CP Program", "BH"),
+        ("CP ID", "BHCP01"),
+        ("From CP ID", ""),
+        ("Plan ID", "ACPP01"),
+        ("Coverage Type", "STANDARD"),
+        ("Medicare", "N"),
+        ("Other Insurance", "N"),
+        ("Nursing Facility", "N"),
+        ("DMH Affiliation", "NONE"),
+        ("ZIP Code", "02118"),
+        ("Effective Date", "2026-12-01"),
+        ("Reason Code", "REFERRAL"),
+        ("Submitter ID", "ACPP01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+/// `good_row()` with some values replaced.
+pub fn row_with(changes: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
+    let mut row = good_row();
+    for (k, v) in changes {
+        assert!(row.contains_key(k), "unknown column {k}");
+        row.insert(k, v.to_string());
+    }
+    row
+}
+
+/// A cell of a test workbook.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Blank,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A real date cell (formatted as a date).
+    Date(u16, u8, u8),
+    /// A formula with its cached result.
+    Formula(String, String),
+    /// An error value, written as a formula with a cached error.
+    Error(String),
+}
+
+pub fn t(s: &str) -> Cell {
+    Cell::Text(s.to_string())
+}
+
+/// Writes an xlsx workbook with the given sheets of rows.
+pub fn write_xlsx(path: &Path, sheets: &[(&str, Vec<Vec<Cell>>)]) {
+    let mut workbook = Workbook::new();
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    for (name, rows) in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    Cell::Blank => {}
+                    Cell::Text(s) => {
+                        sheet.write_string(r, c, s).unwrap();
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, *n).unwrap();
+                    }
+                    Cell::Bool(b) => {
+                        sheet.write_boolean(r, c, *b).unwrap();
+                    }
+                    Cell::Date(y, m, d) => {
+                        let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                        sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap();
+                    }
+                    Cell::Formula(f, cached) => {
+                        sheet
+                            .write_formula(r, c, Formula::new(f).set_result(cached))
+                            .unwrap();
+                    }
+                    Cell::Error(e) => {
+                        sheet
+                            .write_formula(r, c, Formula::new("=NA()").set_result(e))
+                            .unwrap();
+                    }
+                }
+            }
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+/// Rows of text cells: the canonical header row, then each row's values in header order.
+pub fn text_rows(rows: &[BTreeMap<&'static str, String>]) -> Vec<Vec<Cell>> {
+    let mut out = vec![HEADERS.iter().map(|h| t(h)).collect::<Vec<_>>()];
+    for row in rows {
+        out.push(
+            HEADERS
+                .iter()
+                .map(|h| match row.get(h).map(String::as_str) {
+                    None | Some("") => Cell::Blank,
+                    Some(v) => t(v),
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Writes a CSV batch with the canonical headers.
+pub fn write_csv(path: &Path, rows: &[BTreeMap<&'static str, String>]) {
+    let mut writer = csv::Writer::from_path(path).unwrap();
+    writer.write_record(HEADERS).unwrap();
+    for row in rows {
+        writer
+            .write_record(HEADERS.iter().map(|h| row.get(h).cloned().unwrap_or_default()))
+            .unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+/// The result of running the binary.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cpbatch` with the given arguments.
+pub fn cpbatch<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+        .args(args)
+        .output()
+        .expect("run cpbatch");
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `validate BATCH --as-of AS_OF --out OUT` plus extra arguments.
+pub fn validate(batch: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = vec![
+        "validate".into(),
+        batch.display().to_string(),
+        "--as-of".into(),
+        AS_OF.into(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    cpbatch(&args)
+}
+
+/// A CSV report as its header and rows.
+pub fn read_report(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// The findings of a run as (source_row, column, code) triples, in file order.
+pub fn findings(out: &Path) -> Vec<(String, String, String)> {
+    read_report(&out.join("findings.csv"))
+        .1
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect()
+}
+
+/// The codes found on one source row, in report order.
+pub fn codes_of_row(out: &Path, source_row: u32) -> Vec<String> {
+    findings(out)
+        .into_iter()
+        .filter(|(row, ..)| *row == source_row.to_string())
+        .map(|(_, _, code)| code)
+        .collect()
+}
+
+/// Validates a one-row CSV batch built from `good_row()` with changes; returns the row's
+/// findings as (column, code) pairs. The data row is source row 2.
+pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(String, String)> {
+    check_rows(&[row_with(changes)], extra)
+        .into_iter()
+        .filter(|(row, ..)| row == "2")
+        .map(|(_, column, code)| (column, code))
+        .collect()
+}
+
+/// Validates a CSV batch of the given rows; returns every finding (row, column, code).
+pub fn check_rows(rows: &[BTreeMap<&'static str, String>], extra: &[&str]) -> Vec<(String, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, rows);
+    let out = dir.path().join("out");
+    let run = validate(&batch, &out, extra);
+    assert!(run.status == 0 || run.status == 1, "exit {}: {}", run.status, run.stderr);
+    assert_conserved(&out, rows.len());
+    findings(&out)
+}
+
+/// Every data row is in exactly one of accepted.csv and rejected.csv.
+pub fn assert_conserved(out: &Path, rows: usize) {
+    let accepted = read_report(&out.join("accepted.csv")).1;
+    let rejected = read_report(&out.join("rejected.csv")).1;
+    assert_eq!(accepted.len() + rejected.len(), rows, "rows = accepted + rejected");
+    let mut seen: Vec<&String> = accepted.iter().chain(&rejected).map(|r| &r[0]).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), rows, "a row appears in both reports, or twice");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["counts"]["rows"], rows);
+    assert_eq!(summary["counts"]["accepted"], accepted.len());
+    assert_eq!(summary["counts"]["rejected"], rejected.len());
+}
+
+pub fn temp_path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
