@@ -191,6 +191,13 @@ impl Reference {
             .is_some_and(|areas| areas.iter().any(|a| zip.as_str().starts_with(a.as_str())))
     }
 
+    /// The CP's service area: 5-digit ZIPs and 3-digit prefixes.
+    pub fn service_area(&self, cp: &Cp) -> &[String] {
+        self.service_areas
+            .get(&id_key(&cp.id))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Plans in roster order.
     pub fn plans(&self) -> impl Iterator<Item = &Plan> {
         self.plan_order.iter().filter_map(|k| self.plans.get(k))

@@ -59,3 +59,37 @@ pub fn markdown() -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn docs_rules_md_is_generated_from_the_catalog() {
+        let committed = include_str!("../../docs/rules.md");
+        assert!(
+            committed == super::markdown(),
+            "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+        );
+    }
+
+    #[test]
+    fn every_spec_code_is_in_the_catalog() {
+        let codes: Vec<&str> = super::RULES.iter().map(|r| r.code.as_str()).collect();
+        for family in [
+            ("F", 1..=7),
+            ("S", 1..=9),
+            ("C", 1..=6),
+            ("E", 1..=10),
+            ("B", 1..=3),
+        ] {
+            for n in family.1 {
+                let code = format!("{}{n:03}", family.0);
+                assert!(codes.contains(&code.as_str()), "{code}");
+            }
+        }
+        for code in [
+            "W001", "W002", "W003", "W004", "W005", "A001", "R001", "R008", "R014",
+        ] {
+            assert!(codes.contains(&code), "{code}");
+        }
+    }
+}
