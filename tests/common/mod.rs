@@ -112,7 +112,9 @@ pub fn write_xlsx(path: &Path, sheets: &[(&str, Vec<Vec<Cell>>)]) {
                     }
                     Cell::Date(y, m, d) => {
                         let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
-                        sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap();
+                        sheet
+                            .write_datetime_with_format(r, c, &date, &date_format)
+                            .unwrap();
                     }
                     Cell::Formula(f, cached) => {
                         sheet
@@ -154,7 +156,11 @@ pub fn write_csv(path: &Path, rows: &[BTreeMap<&'static str, String>]) {
     writer.write_record(HEADERS).unwrap();
     for row in rows {
         writer
-            .write_record(HEADERS.iter().map(|h| row.get(h).cloned().unwrap_or_default()))
+            .write_record(
+                HEADERS
+                    .iter()
+                    .map(|h| row.get(h).cloned().unwrap_or_default()),
+            )
             .unwrap();
     }
     writer.flush().unwrap();
@@ -196,7 +202,8 @@ pub fn validate(batch: &Path, out: &Path, extra: &[&str]) -> Run {
 
 /// A CSV report as its header and rows.
 pub fn read_report(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = reader.headers().unwrap().iter().map(String::from).collect();
     let rows = reader
         .records()
@@ -234,13 +241,21 @@ pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(Strin
 }
 
 /// Validates a CSV batch of the given rows; returns every finding (row, column, code).
-pub fn check_rows(rows: &[BTreeMap<&'static str, String>], extra: &[&str]) -> Vec<(String, String, String)> {
+pub fn check_rows(
+    rows: &[BTreeMap<&'static str, String>],
+    extra: &[&str],
+) -> Vec<(String, String, String)> {
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("batch.csv");
     write_csv(&batch, rows);
     let out = dir.path().join("out");
     let run = validate(&batch, &out, extra);
-    assert!(run.status == 0 || run.status == 1, "exit {}: {}", run.status, run.stderr);
+    assert!(
+        run.status == 0 || run.status == 1,
+        "exit {}: {}",
+        run.status,
+        run.stderr
+    );
     assert_conserved(&out, rows.len());
     findings(&out)
 }
@@ -249,7 +264,11 @@ pub fn check_rows(rows: &[BTreeMap<&'static str, String>], extra: &[&str]) -> Ve
 pub fn assert_conserved(out: &Path, rows: usize) {
     let accepted = read_report(&out.join("accepted.csv")).1;
     let rejected = read_report(&out.join("rejected.csv")).1;
-    assert_eq!(accepted.len() + rejected.len(), rows, "rows = accepted + rejected");
+    assert_eq!(
+        accepted.len() + rejected.len(),
+        rows,
+        "rows = accepted + rejected"
+    );
     let mut seen: Vec<&String> = accepted.iter().chain(&rejected).map(|r| &r[0]).collect();
     seen.sort();
     seen.dedup();
