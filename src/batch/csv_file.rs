@@ -28,6 +28,12 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
             break;
         }
         let start = record.position().map_or(0, |p| p.byte() as usize);
+        // The reader stops after the `\r` of a `\r\n`: its `\n` ends the previous record.
+        let start = if start > 0 && bytes.get(start - 1..=start) == Some(b"\r\n") {
+            start + 1
+        } else {
+            start
+        };
         number += 1 + blank_lines(bytes.get(start..).unwrap_or_default());
         let row = u32::try_from(number)
             .map_err(|_| unreadable("the file has more than 4,294,967,295 records".into()))?;

@@ -158,7 +158,8 @@ pub fn parse_row(raw: &RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Rec
     let reason = read_reason(s, cell(Column::ReasonCode), &action);
     let submitter = read_id(s, cell(Column::SubmitterId), Column::SubmitterId);
 
-    check_birth_range(s, &date_of_birth, &effective);
+    // A birth date out of range is invalid: the age checks that need it stay silent.
+    let date_of_birth = check_birth_range(s, date_of_birth, &effective);
     if let Val::Ok(date) = effective {
         check_window(s, date, ctx);
     }
@@ -471,8 +472,14 @@ fn read_reason(s: &mut Sink, cell: RawCell<'_>, action: &Val<Action>) -> Val<Rea
     reason
 }
 
-fn check_birth_range(s: &mut Sink, birth: &Val<NaiveDate>, effective: &Val<NaiveDate>) {
-    let Val::Ok(birth) = *birth else { return };
+fn check_birth_range(
+    s: &mut Sink,
+    birth_date: Val<NaiveDate>,
+    effective: &Val<NaiveDate>,
+) -> Val<NaiveDate> {
+    let Val::Ok(birth) = birth_date else {
+        return birth_date;
+    };
     let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
     if birth < earliest {
         s.push(
@@ -488,7 +495,9 @@ fn check_birth_range(s: &mut Sink, birth: &Val<NaiveDate>, effective: &Val<Naive
             Code::S006,
             format!("Date of Birth {birth} is after the Effective Date {effective}"),
         );
+        return Val::Invalid;
     }
+    birth_date
 }
 
 fn check_window(s: &mut Sink, effective: NaiveDate, ctx: &Context<'_>) {

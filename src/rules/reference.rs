@@ -3,7 +3,7 @@
 use super::eligibility::Facts;
 use super::format::Record;
 use super::{Code, Context, Finding, Val};
-use crate::model::{Action, Column};
+use crate::model::{Action, Column, Dmh};
 use crate::reference::{Submitter, id_key};
 
 pub fn check(record: &Record, facts: &Facts<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -114,6 +114,8 @@ pub fn check(record: &Record, facts: &Facts<'_>, ctx: &Context<'_>, out: &mut Ve
             let allowed = match &record.plan_id {
                 Val::Ok(_) if plan.is_none() => true, // unknown plan: C003 says it
                 Val::Ok(id) => id_key(id) == id_key(&me.id),
+                // A blank Plan ID that is required already has S001.
+                Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
                 _ => false,
             };
             if !allowed {
