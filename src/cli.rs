@@ -35,6 +35,9 @@ pub struct ValidateArgs {
     /// Batch files (.xlsx, .xlsm, .xlsb, .xls, .ods or .csv).
     #[arg(required = true, value_name = "BATCH")]
     pub batches: Vec<PathBuf>,
+    /// The EVS eligibility snapshot (delimited text, optionally gzip-compressed).
+    #[arg(long, value_name = "FILE")]
+    pub evs: Option<PathBuf>,
     /// Reference data directory (plans.csv, cps.csv, partnerships.csv, service_areas.csv);
     /// the built-in roster by default.
     #[arg(long, value_name = "DIR")]
@@ -100,12 +103,14 @@ impl ValidateArgs {
     pub fn into_config(self) -> Config {
         Config {
             batches: self.batches,
+            evs: self.evs,
             reference: self.reference,
             out: self.out,
             formats: self.format,
             sheet: self.sheet,
             threads: self.threads.map(usize::from),
             quiet: self.quiet,
+            progress: !self.quiet,
             check: CheckConfig {
                 as_of: self
                     .as_of

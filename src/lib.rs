@@ -7,12 +7,13 @@
 pub mod batch;
 pub mod cli;
 pub mod error;
+pub mod evs;
 pub mod model;
 pub mod reference;
 pub mod report;
 pub mod rules;
+mod run;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -35,12 +36,15 @@ pub struct Formats {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub batches: Vec<PathBuf>,
+    pub evs: Option<PathBuf>,
     pub reference: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub formats: Formats,
     pub sheet: Option<String>,
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// Show progress bars on stderr (only ever when it is a terminal).
+    pub progress: bool,
     pub check: CheckConfig,
 }
 
@@ -48,6 +52,7 @@ pub struct Config {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Timings {
     pub read: u128,
+    pub scan: u128,
     pub check: u128,
     pub write: u128,
     pub total: u128,
@@ -83,6 +88,7 @@ impl Judged {
             config,
             layout: &self.batch.layout,
             is_1904: self.batch.is_1904,
+            evs: None,
         }
     }
 }
@@ -96,14 +102,20 @@ pub fn load_reference(dir: Option<&std::path::Path>) -> Result<Reference, FileEr
 }
 
 /// Checks every row of a batch, in parallel; results are in source-row order whatever the
-/// thread count.
-pub fn judge(batch: Batch, reference: &Reference, config: &CheckConfig) -> Judged {
+/// thread count. Findings are sorted by [`Judged::finish`], after any cross-batch check.
+pub fn judge(
+    batch: Batch,
+    reference: &Reference,
+    config: &CheckConfig,
+    evs: Option<&evs::Snapshot>,
+) -> Judged {
     let started = Instant::now();
     let ctx = Context {
         reference,
         config,
         layout: &batch.layout,
         is_1904: batch.is_1904,
+        evs,
     };
     let mut outcomes: Vec<RowOutcome> = batch
         .rows
@@ -111,9 +123,6 @@ pub fn judge(batch: Batch, reference: &Reference, config: &CheckConfig) -> Judge
         .map(|row| rules::check_row(row, &ctx))
         .collect();
     rules::batch::check(&mut outcomes);
-    outcomes
-        .par_iter_mut()
-        .for_each(|o| rules::sort_findings(&mut o.findings, &batch.layout));
     let file_findings = rules::file_findings(&batch.layout);
     Judged {
         file_findings,
@@ -126,46 +135,14 @@ pub fn judge(batch: Batch, reference: &Reference, config: &CheckConfig) -> Judge
     }
 }
 
-/// Runs `validate`: returns the exit status (0 all accepted, 1 some rejected).
-pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = config.threads {
-        pool = pool.num_threads(threads);
+impl Judged {
+    /// Puts every row's findings in column order.
+    pub fn finish(&mut self) {
+        let layout = &self.batch.layout;
+        self.outcomes
+            .par_iter_mut()
+            .for_each(|o| rules::sort_findings(&mut o.findings, layout));
     }
-    let pool = pool.build().map_err(|e| FileError::Output {
-        path: "--threads".into(),
-        reason: e.to_string(),
-    })?;
-    validate_with(&pool, config, stdout)
 }
 
-fn validate_with(
-    pool: &rayon::ThreadPool,
-    config: &Config,
-    stdout: &mut dyn Write,
-) -> Result<i32, FileError> {
-    let started = Instant::now();
-    let reference = load_reference(config.reference.as_deref())?;
-    let mut status = 0;
-    for path in &config.batches {
-        let read_started = Instant::now();
-        let batch = batch::read_batch(path, config.sheet.as_deref())?;
-        let read = read_started.elapsed().as_millis();
-        let mut judged = pool.install(|| judge(batch, &reference, &config.check));
-        judged.timings.read = read;
-        report::console::print(stdout, &judged, config.quiet).map_err(|e| FileError::Output {
-            path: "stdout".into(),
-            reason: e.to_string(),
-        })?;
-        if let Some(dir) = &config.out {
-            let write_started = Instant::now();
-            judged.timings.total = started.elapsed().as_millis();
-            report::write_all(dir, &judged, &reference, config)?;
-            judged.timings.write = write_started.elapsed().as_millis();
-        }
-        if judged.rejected() > 0 {
-            status = 1;
-        }
-    }
-    Ok(status)
-}
+pub use run::validate;

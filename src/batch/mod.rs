@@ -37,6 +37,15 @@ pub struct Batch {
 
 /// Reads a batch file. `sheet` picks a sheet by name (ignored for CSV).
 pub fn read_batch(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> {
+    read_batch_with_progress(path, sheet, &|_| {})
+}
+
+/// Reads a batch file, calling `progress` with the number of rows read now and then.
+pub fn read_batch_with_progress(
+    path: &Path,
+    sheet: Option<&str>,
+    progress: &dyn Fn(u64),
+) -> Result<Batch, FileError> {
     let display = path.display().to_string();
     let unreadable = |reason: String| FileError::Unreadable {
         path: display.clone(),
@@ -53,7 +62,7 @@ pub fn read_batch(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> 
         .map_err(|e| unreadable(io_reason(&e)))?;
     drop(file);
 
-    let mut asm = Assembler::new(&display);
+    let mut asm = Assembler::new(&display, progress);
     let (sheet_name, is_1904) = match sniff(&head).map_err(|r| unreadable(r.into()))? {
         Sniffed::Workbook(container) => {
             let info = workbook::read(path, &display, container, sheet, &mut asm)?;
@@ -198,6 +207,7 @@ impl<'a, 'p> SheetCells<'a, 'p> {
 /// Turns rows into the batch: finds the header row, then keeps every non-empty row below it.
 pub(crate) struct Assembler<'p> {
     path: &'p str,
+    progress: &'p dyn Fn(u64),
     non_empty_rows: usize,
     layout: Option<Layout>,
     first_col: usize,
@@ -207,9 +217,10 @@ pub(crate) struct Assembler<'p> {
 }
 
 impl<'p> Assembler<'p> {
-    pub(crate) fn new(path: &'p str) -> Self {
+    pub(crate) fn new(path: &'p str, progress: &'p dyn Fn(u64)) -> Self {
         Assembler {
             path,
+            progress,
             non_empty_rows: 0,
             layout: None,
             first_col: 0,
@@ -256,6 +267,9 @@ impl<'p> Assembler<'p> {
         let row = RawRow::new(source_row, &raw);
         self.width = self.width.max(row.width());
         self.rows.push(row);
+        if self.rows.len().is_multiple_of(8192) {
+            (self.progress)(self.rows.len() as u64);
+        }
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::error::FileError;
+use crate::evs::Snapshot;
 use crate::reference::Reference;
 use crate::{Config, Judged};
 
@@ -88,6 +89,7 @@ pub fn write_all(
     judged: &Judged,
     reference: &Reference,
     config: &Config,
+    snapshot: Option<&Snapshot>,
 ) -> Result<(), FileError> {
     let started = Instant::now();
     let mut staging = Staging::new(dir)?;
@@ -107,8 +109,8 @@ pub fn write_all(
     })?;
     let mut timings = judged.timings.clone();
     timings.write = started.elapsed().as_millis();
-    timings.total = timings.read + timings.check + timings.write;
-    let summary = summary::Summary::new(judged, reference, config, &timings);
+    timings.total = timings.read + timings.scan + timings.check + timings.write;
+    let summary = summary::Summary::new(judged, reference, config, snapshot, &timings);
     staging.write("summary.json", |out| summary.write(out))?;
     staging.commit()
 }

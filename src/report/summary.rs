@@ -5,6 +5,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::error::FileError;
+use crate::evs::Snapshot;
 use crate::model::Action;
 use crate::reference::Reference;
 use crate::rules::RULES_VERSION;
@@ -30,9 +32,28 @@ pub struct BatchInput {
 }
 
 #[derive(Serialize)]
+pub struct EvsInput {
+    pub path: String,
+    pub sha256: String,
+    pub segments: u64,
+    pub malformed_lines: u64,
+}
+
+impl EvsInput {
+    pub fn of(snapshot: Option<&Snapshot>) -> Option<EvsInput> {
+        snapshot.map(|s| EvsInput {
+            path: s.path.clone(),
+            sha256: s.sha256.clone(),
+            segments: s.segments,
+            malformed_lines: s.malformed_lines,
+        })
+    }
+}
+
+#[derive(Serialize)]
 pub struct Inputs {
     pub batch: BatchInput,
-    pub evs: Option<()>,
+    pub evs: Option<EvsInput>,
     pub reference: String,
 }
 
@@ -89,7 +110,7 @@ impl Counts {
 
 #[derive(Serialize)]
 pub struct Summary<'a> {
-    pub tool: &'a Tool,
+    pub tool: &'static Tool,
     pub rules_version: &'static str,
     pub as_of: String,
     pub inputs: Inputs,
@@ -102,6 +123,7 @@ impl<'a> Summary<'a> {
         judged: &Judged,
         reference: &Reference,
         config: &Config,
+        snapshot: Option<&Snapshot>,
         timings: &'a Timings,
     ) -> Self {
         Summary {
@@ -115,11 +137,103 @@ impl<'a> Summary<'a> {
                     sheet: judged.batch.sheet.clone(),
                     rows: judged.outcomes.len(),
                 },
-                evs: None,
+                evs: EvsInput::of(snapshot),
                 reference: reference.source.clone(),
             },
             counts: Counts::of(judged),
             timings_ms: timings,
+        }
+    }
+
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+}
+
+/// One batch of a multi-batch run, in run-summary.json.
+#[derive(Serialize)]
+pub struct RunBatch {
+    pub path: String,
+    pub stem: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+}
+
+impl RunBatch {
+    pub fn processed(path: String, stem: &str, judged: &Judged) -> RunBatch {
+        RunBatch {
+            path,
+            stem: stem.to_string(),
+            status: "processed",
+            code: None,
+            message: None,
+            counts: Some(Counts::of(judged)),
+        }
+    }
+
+    pub fn refused(path: String, stem: &str, error: &FileError) -> RunBatch {
+        RunBatch {
+            path,
+            stem: stem.to_string(),
+            status: "refused",
+            code: error.code().map(|c| c.as_str()),
+            message: Some(error.to_string()),
+            counts: None,
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+pub struct Totals {
+    pub batches: usize,
+    pub refused: usize,
+    pub rows: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub transfers: usize,
+}
+
+/// run-summary.json (SPEC 5.1).
+#[derive(Serialize)]
+pub struct RunSummary {
+    pub tool: &'static Tool,
+    pub rules_version: &'static str,
+    pub as_of: String,
+    pub evs: Option<EvsInput>,
+    pub batches: Vec<RunBatch>,
+    pub totals: Totals,
+}
+
+impl RunSummary {
+    pub fn new(config: &Config, snapshot: Option<&Snapshot>, batches: Vec<RunBatch>) -> RunSummary {
+        let mut totals = Totals {
+            batches: batches.len(),
+            ..Totals::default()
+        };
+        for batch in &batches {
+            match &batch.counts {
+                Some(c) => {
+                    totals.rows += c.rows;
+                    totals.accepted += c.accepted;
+                    totals.rejected += c.rejected;
+                    totals.transfers += c.transfers;
+                }
+                None => totals.refused += 1,
+            }
+        }
+        RunSummary {
+            tool: &TOOL,
+            rules_version: RULES_VERSION,
+            as_of: config.check.as_of.to_string(),
+            evs: EvsInput::of(snapshot),
+            batches,
+            totals,
         }
     }
 

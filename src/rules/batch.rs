@@ -1,4 +1,5 @@
-//! Within the batch (SPEC 3.6): duplicates (B001) and conflicting rows (B002).
+//! Within the batch (SPEC 3.6): duplicates (B001) and conflicting rows (B002); across the
+//! batches of one run (SPEC 5.1): B003.
 
 use std::collections::HashMap;
 
@@ -58,5 +59,56 @@ pub fn check(outcomes: &mut [RowOutcome]) {
                 others.join(", ")
             ),
         });
+    }
+}
+
+/// Adds B003 to every row whose member is also in another batch of the run. `batches` are
+/// (file name, outcomes) in argument order.
+pub fn check_across(batches: &mut [(&str, &mut [RowOutcome])]) {
+    if batches.len() < 2 {
+        return;
+    }
+    // Member → (batch, source rows) in order.
+    let mut seen: HashMap<MemberId, Vec<(usize, Vec<u32>)>> = HashMap::new();
+    for (b, (_, outcomes)) in batches.iter().enumerate() {
+        for outcome in outcomes.iter() {
+            let Some(member) = outcome.member_id else {
+                continue;
+            };
+            let places = seen.entry(member).or_default();
+            match places.last_mut() {
+                Some((last, rows)) if *last == b => rows.push(outcome.source_row),
+                _ => places.push((b, vec![outcome.source_row])),
+            }
+        }
+    }
+    let names: Vec<String> = batches.iter().map(|(name, _)| name.to_string()).collect();
+    for (b, (_, outcomes)) in batches.iter_mut().enumerate() {
+        for outcome in outcomes.iter_mut() {
+            let Some(places) = outcome.member_id.and_then(|m| seen.get(&m)) else {
+                continue;
+            };
+            let others: Vec<String> = places
+                .iter()
+                .filter(|(other, _)| *other != b)
+                .map(|(other, rows)| {
+                    let rows: Vec<String> = rows.iter().map(u32::to_string).collect();
+                    let word = if rows.len() == 1 { "row" } else { "rows" };
+                    format!("{} {word} {}", names[*other], rows.join(", "))
+                })
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            outcome.findings.push(Finding {
+                source_row: Some(outcome.source_row),
+                column: Some(Column::MemberId),
+                code: Code::B003,
+                message: format!(
+                    "the same member is also in another batch of this run: {}; send each member in one batch",
+                    others.join("; ")
+                ),
+            });
+        }
     }
 }

@@ -187,6 +187,19 @@ pub fn parse_row(raw: &RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Rec
     }
 }
 
+/// The row's Member ID if it is valid; for collecting the IDs to look up in EVS.
+pub fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
+    let cell = layout
+        .position(Column::MemberId)
+        .map_or(RawCell::EMPTY, |p| raw.cell(p));
+    let mut ignored = Vec::new();
+    let mut sink = Sink {
+        row: raw.source_row,
+        out: &mut ignored,
+    };
+    read_member_id(&mut sink, cell).get()
+}
+
 fn blank(s: &mut Sink, column: Column) {
     let when = match column.requirement() {
         Requirement::Always => String::new(),

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod catalog;
 pub mod eligibility;
 pub mod format;
+pub mod reconcile;
 pub mod reference;
 
 use chrono::NaiveDate;
@@ -13,6 +14,7 @@ use serde::Serialize;
 pub use catalog::{Code, RULES, RULES_VERSION, Rule, Severity};
 
 use crate::batch::{Layout, RawRow};
+use crate::evs::Snapshot;
 use crate::model::{Action, Column, MemberId};
 use crate::reference::Reference;
 
@@ -57,6 +59,13 @@ impl<T> Val<T> {
     }
 }
 
+impl<T> Val<T> {
+    /// A value that is present or blank (EVS values were validated when the line was read).
+    pub fn from_option(value: Option<T>) -> Val<T> {
+        value.map_or(Val::Blank, Val::Ok)
+    }
+}
+
 impl<T: Copy> Val<T> {
     pub fn get(&self) -> Option<T> {
         self.ok().copied()
@@ -92,6 +101,8 @@ pub struct Context<'a> {
     pub config: &'a CheckConfig,
     pub layout: &'a Layout,
     pub is_1904: bool,
+    /// The EVS snapshot, with `--evs`.
+    pub evs: Option<&'a Snapshot>,
 }
 
 /// The identity of a row for the within-batch checks: Action, CP ID and Effective Date.
@@ -127,9 +138,27 @@ impl RowOutcome {
 pub fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
     let mut findings = Vec::new();
     let record = format::parse_row(raw, ctx, &mut findings);
-    let facts = eligibility::Facts::attested(&record, ctx.reference);
-    reference::check(&record, &facts, ctx, &mut findings);
-    let path = eligibility::check(&record, &facts, ctx, &mut findings);
+    // With --evs the facts are the applicable segment's, and a member not found (or with a
+    // malformed line, or no covering segment) has none: no E code is judged then.
+    let lookup = ctx
+        .evs
+        .and_then(|snapshot| reconcile::lookup(&record, snapshot));
+    let (facts, judge_eligibility) = match (ctx.evs, &lookup) {
+        (None, _) => (
+            Some(eligibility::Facts::attested(&record, ctx.reference)),
+            true,
+        ),
+        (Some(_), Some(lookup)) => (lookup.facts(ctx.reference), lookup.allows_eligibility()),
+        (Some(_), None) => (None, false),
+    };
+    reference::check(&record, facts.as_ref(), ctx, &mut findings);
+    let path = match facts.as_ref().filter(|_| judge_eligibility) {
+        Some(facts) => eligibility::check(&record, facts, ctx, &mut findings),
+        None => None,
+    };
+    if let Some(lookup) = &lookup {
+        reconcile::check(&record, lookup, ctx.reference, &mut findings);
+    }
     RowOutcome {
         source_row: raw.source_row,
         findings,

@@ -6,7 +6,12 @@ use super::{Code, Context, Finding, Val};
 use crate::model::{Action, Column, Dmh};
 use crate::reference::{Submitter, id_key};
 
-pub fn check(record: &Record, facts: &Facts<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(
+    record: &Record,
+    facts: Option<&Facts<'_>>,
+    ctx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
     let reference = ctx.reference;
     let mut push = |column: Column, code: Code, message: String| {
         out.push(Finding {
@@ -66,7 +71,7 @@ pub fn check(record: &Record, facts: &Facts<'_>, ctx: &Context<'_>, out: &mut Ve
         );
     }
     if record.is_enroll_or_transfer()
-        && let (Some(plan), Some(cp)) = (facts.plan.aco_mco(), cp)
+        && let (Some(plan), Some(cp)) = (facts.and_then(|f| f.plan.aco_mco()), cp)
         && !reference.has_partnership(plan, cp)
     {
         push(

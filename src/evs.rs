@@ -1,0 +1,479 @@
+//! The EVS eligibility snapshot (SPEC 2.4): scanned, not loaded. The batch's member IDs are
+//! collected first; the snapshot is then read in large chunks that worker threads scan in
+//! parallel, looking only at each line's member_id field and parsing the rest only for batch
+//! members. Memory follows the batch, not the snapshot.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::batch::io_reason;
+use crate::error::FileError;
+use crate::model::{CoverageType, Dmh, MemberId, Zip, header_key, parse_text_date, parse_yes_no};
+
+/// The sixteen columns a snapshot must have, in SPEC order.
+pub const COLUMNS: [&str; 16] = [
+    "member_id",
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "elig_start",
+    "elig_end",
+    "coverage_type",
+    "plan_id",
+    "medicare",
+    "other_insurance",
+    "nursing_facility",
+    "dmh_affiliation",
+    "zip",
+    "cp_id",
+    "cp_start",
+    "date_of_death",
+];
+
+/// Member IDs are already well mixed; a multiply-shift hash is enough and much faster than
+/// SipHash on the scan's hot path.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        self.0 ^= self.0 >> 32;
+    }
+}
+
+pub type IdSet = HashSet<MemberId, BuildHasherDefault<IdHasher>>;
+type IdMap<V> = HashMap<MemberId, V, BuildHasherDefault<IdHasher>>;
+
+/// One eligibility segment of one member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// Physical line number in the snapshot (the header is line 1).
+    pub line: u64,
+    pub last_name: String,
+    pub first_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub elig_start: Option<NaiveDate>,
+    pub elig_end: Option<NaiveDate>,
+    pub coverage: Option<CoverageType>,
+    pub plan_id: String,
+    pub medicare: Option<bool>,
+    pub other_insurance: Option<bool>,
+    pub nursing_facility: Option<bool>,
+    pub dmh: Option<Dmh>,
+    pub zip: Option<Zip>,
+    pub cp_id: String,
+    pub cp_start: Option<NaiveDate>,
+    pub date_of_death: Option<NaiveDate>,
+}
+
+impl Segment {
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.elig_start.is_none_or(|s| s <= date) && self.elig_end.is_none_or(|e| date <= e)
+    }
+}
+
+/// What the snapshot says of one batch member.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberRecord {
+    Segments(Vec<Segment>),
+    /// A line of this member is malformed (the first such line): none of its lines are used.
+    Malformed {
+        line: u64,
+    },
+}
+
+impl MemberRecord {
+    /// The segment covering `date`: the one with the latest start among those that cover it.
+    pub fn covering(segments: &[Segment], date: NaiveDate) -> Option<&Segment> {
+        segments
+            .iter()
+            .filter(|s| s.covers(date))
+            .max_by_key(|s| (s.elig_start, s.line))
+    }
+
+    /// The latest segment that started on or before `date` (the DISENROLL fallback).
+    pub fn latest_started(segments: &[Segment], date: NaiveDate) -> Option<&Segment> {
+        segments
+            .iter()
+            .filter(|s| s.elig_start.is_none_or(|start| start <= date))
+            .max_by_key(|s| (s.elig_start, s.line))
+    }
+}
+
+/// The parts of a snapshot that concern the batch members.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub path: String,
+    pub sha256: String,
+    /// Every data line of the snapshot.
+    pub segments: u64,
+    /// Malformed lines of batch members.
+    pub malformed_lines: u64,
+    members: IdMap<MemberRecord>,
+}
+
+impl Snapshot {
+    pub fn member(&self, id: MemberId) -> Option<&MemberRecord> {
+        self.members.get(&id)
+    }
+}
+
+const CHUNK: usize = 4 << 20;
+
+/// Where each column is and how lines are split.
+#[derive(Clone, Copy)]
+struct Layout {
+    delimiter: u8,
+    positions: [usize; 16],
+    fields: usize,
+}
+
+/// Progress callback: bytes of the file read so far.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Scans the snapshot for the members in `wanted`.
+pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snapshot, FileError> {
+    let display = path.display().to_string();
+    let fail = |reason: String| FileError::Evs {
+        path: display.clone(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(fail("it is a directory, not a file".into()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    let hashing = HashingReader::new(file, progress);
+    let hasher = hashing.hasher.clone();
+    let mut magic = [0u8; 2];
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || {
+            let mut probe = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+            probe.read(&mut magic).map_err(|e| fail(io_reason(&e)))? == 2 && magic == [0x1F, 0x8B]
+        };
+    let mut reader: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 20, hashing),
+        ))
+    } else {
+        Box::new(hashing)
+    };
+
+    // The header line.
+    let mut buffer = Vec::with_capacity(CHUNK + 4096);
+    let header_end = loop {
+        if let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+            break end;
+        }
+        let read =
+            read_some(&mut reader, &mut buffer, 64 << 10).map_err(|e| fail(e.to_string()))?;
+        if read == 0 {
+            if buffer.is_empty() {
+                return Err(fail("the file is empty".into()));
+            }
+            break buffer.len();
+        }
+    };
+    let layout = parse_header(&buffer[..header_end]).map_err(fail)?;
+    buffer.drain(..(header_end + 1).min(buffer.len()));
+
+    let results: Mutex<Vec<(usize, ChunkResult)>> = Mutex::new(Vec::new());
+    let mut read_error = None;
+    rayon::scope(|scope| {
+        let mut first_line = 2u64;
+        let mut index = 0;
+        loop {
+            let eof = match fill_chunk(&mut reader, &mut buffer) {
+                Ok(eof) => eof,
+                Err(e) => {
+                    read_error = Some(e.to_string());
+                    break;
+                }
+            };
+            let cut = if eof {
+                buffer.len()
+            } else {
+                buffer
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(buffer.len(), |p| p + 1)
+            };
+            let rest = buffer.split_off(cut);
+            let chunk = std::mem::replace(&mut buffer, rest);
+            let lines = chunk.iter().filter(|b| **b == b'\n').count() as u64;
+            let (results, start) = (&results, first_line);
+            scope.spawn(move |_| {
+                let result = scan_chunk(&chunk, start, layout, wanted);
+                if let Ok(mut all) = results.lock() {
+                    all.push((index, result));
+                }
+            });
+            first_line += lines;
+            index += 1;
+            if eof {
+                break;
+            }
+        }
+    });
+    if let Some(e) = read_error {
+        return Err(fail(format!("cannot be read ({e})")));
+    }
+    let mut chunks = results.into_inner().unwrap_or_default();
+    chunks.sort_by_key(|(i, _)| *i);
+    let mut snapshot = Snapshot {
+        path: display,
+        sha256: hasher
+            .lock()
+            .map(|h| hex(&h.clone().finalize()))
+            .unwrap_or_default(),
+        ..Snapshot::default()
+    };
+    for (_, chunk) in chunks {
+        snapshot.segments += chunk.data_lines;
+        for (id, parsed) in chunk.found {
+            let entry = snapshot
+                .members
+                .entry(id)
+                .or_insert_with(|| MemberRecord::Segments(Vec::new()));
+            match parsed {
+                Err(line) => {
+                    snapshot.malformed_lines += 1;
+                    if !matches!(entry, MemberRecord::Malformed { .. }) {
+                        *entry = MemberRecord::Malformed { line };
+                    }
+                }
+                Ok(segment) => {
+                    if let MemberRecord::Segments(segments) = entry {
+                        segments.push(segment);
+                    }
+                }
+            }
+        }
+    }
+    Ok(snapshot)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads up to `want` more bytes onto the end of `buffer`; returns how many were read.
+fn read_some(reader: &mut dyn Read, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let start = buffer.len();
+    buffer.resize(start + want, 0);
+    let read = loop {
+        match reader.read(&mut buffer[start..]) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
+    buffer.truncate(start + *read.as_ref().unwrap_or(&0));
+    read
+}
+
+/// Fills `buffer` to about CHUNK bytes; returns true at end of file.
+fn fill_chunk(reader: &mut dyn Read, buffer: &mut Vec<u8>) -> std::io::Result<bool> {
+    while buffer.len() < CHUNK {
+        if read_some(reader, buffer, CHUNK - buffer.len())? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn parse_header(line: &[u8]) -> Result<Layout, String> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let text =
+        std::str::from_utf8(line).map_err(|_| "the header line is not UTF-8 text".to_string())?;
+    let delimiter = [b',', b'|', b'\t']
+        .into_iter()
+        .max_by_key(|d| line.iter().filter(|b| *b == d).count())
+        .unwrap_or(b',');
+    let names: Vec<String> = text
+        .split(delimiter as char)
+        .map(|h| header_key(h.trim_matches('"')))
+        .collect();
+    let mut positions = [0; 16];
+    let mut missing = Vec::new();
+    for (slot, column) in positions.iter_mut().zip(COLUMNS) {
+        match names.iter().position(|n| *n == header_key(column)) {
+            Some(p) => *slot = p,
+            None => missing.push(column),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "the header lacks required column(s): {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(Layout {
+        delimiter,
+        positions,
+        fields: names.len(),
+    })
+}
+
+#[derive(Default)]
+struct ChunkResult {
+    data_lines: u64,
+    /// Batch members' lines: the segment, or the line number when malformed.
+    found: Vec<(MemberId, Result<Segment, u64>)>,
+}
+
+fn scan_chunk(chunk: &[u8], first_line: u64, layout: Layout, wanted: &IdSet) -> ChunkResult {
+    let mut result = ChunkResult::default();
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(layout.fields);
+    let mut owned = csv::ByteRecord::new();
+    for (offset, line) in chunk.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        result.data_lines += 1;
+        let number = first_line + offset as u64;
+        let quoted = line.contains(&b'"');
+        let Some(id) = member_field(line, layout, quoted).and_then(parse_member_id) else {
+            continue;
+        };
+        if !wanted.contains(&id) {
+            continue;
+        }
+        let segment = if quoted {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .delimiter(layout.delimiter)
+                .from_reader(line);
+            match reader.read_byte_record(&mut owned) {
+                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, number),
+                _ => None,
+            }
+        } else {
+            fields.clear();
+            fields.extend(line.split(|b| *b == layout.delimiter));
+            parse_segment(&fields, layout, number)
+        };
+        result.found.push((id, segment.ok_or(number)));
+    }
+    result
+}
+
+/// The member_id field of a line, without splitting the rest of it.
+fn member_field(line: &[u8], layout: Layout, quoted: bool) -> Option<Vec<u8>> {
+    let position = layout.positions[0];
+    if quoted {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(layout.delimiter)
+            .from_reader(line);
+        let mut record = csv::ByteRecord::new();
+        reader.read_byte_record(&mut record).ok()?;
+        return record.get(position).map(<[u8]>::to_vec);
+    }
+    line.split(|b| *b == layout.delimiter)
+        .nth(position)
+        .map(<[u8]>::to_vec)
+}
+
+fn parse_member_id(field: Vec<u8>) -> Option<MemberId> {
+    MemberId::from_digits(&field)
+        .or_else(|| MemberId::parse_text(std::str::from_utf8(&field).ok()?))
+}
+
+/// A full segment, or `None` when a field count, date or code is wrong.
+fn parse_segment(fields: &[&[u8]], layout: Layout, line: u64) -> Option<Segment> {
+    if fields.len() != layout.fields {
+        return None;
+    }
+    let text = |i: usize| -> Option<&str> {
+        std::str::from_utf8(fields[layout.positions[i]])
+            .ok()
+            .map(str::trim)
+    };
+    let date = |i: usize| -> Option<Option<NaiveDate>> {
+        let t = text(i)?;
+        if t.is_empty() {
+            Some(None)
+        } else {
+            parse_text_date(t).ok().map(Some)
+        }
+    };
+    let code = |i: usize, parse: &dyn Fn(&str) -> Option<()>| -> Option<()> {
+        let t = text(i)?;
+        if t.is_empty() { Some(()) } else { parse(t) }
+    };
+    fn optional<T>(t: &str, parse: impl Fn(&str) -> Option<T>) -> Option<Option<T>> {
+        if t.is_empty() {
+            Some(None)
+        } else {
+            parse(t).map(Some)
+        }
+    }
+    code(0, &|_| Some(()))?;
+    Some(Segment {
+        line,
+        last_name: text(1)?.to_string(),
+        first_name: text(2)?.to_string(),
+        date_of_birth: date(3)?,
+        elig_start: date(4)?,
+        elig_end: date(5)?,
+        coverage: optional(text(6)?, CoverageType::parse)?,
+        plan_id: text(7)?.to_string(),
+        medicare: optional(text(8)?, parse_yes_no)?,
+        other_insurance: optional(text(9)?, parse_yes_no)?,
+        nursing_facility: optional(text(10)?, parse_yes_no)?,
+        dmh: optional(text(11)?, Dmh::parse)?,
+        zip: optional(text(12)?, Zip::parse_text)?,
+        cp_id: text(13)?.to_string(),
+        cp_start: date(14)?,
+        date_of_death: date(15)?,
+    })
+}
+
+/// Hashes the raw bytes of the file as they are read, and reports progress.
+struct HashingReader<'p> {
+    file: std::fs::File,
+    hasher: std::sync::Arc<Mutex<Sha256>>,
+    read: u64,
+    progress: Progress<'p>,
+}
+
+impl<'p> HashingReader<'p> {
+    fn new(file: std::fs::File, progress: Progress<'p>) -> Self {
+        HashingReader {
+            file,
+            hasher: std::sync::Arc::new(Mutex::new(Sha256::new())),
+            read: 0,
+            progress,
+        }
+    }
+}
+
+impl Read for HashingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if let Ok(mut h) = self.hasher.lock() {
+            h.update(&buf[..n]);
+        }
+        self.read += n as u64;
+        (self.progress)(self.read);
+        Ok(n)
+    }
+}

@@ -1,0 +1,326 @@
+//! Reconciliation with the EVS snapshot (SPEC 3.5, 3.7): R001–R014, W003 and W004.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::eligibility::{Facts, PlanFact};
+use super::format::Record;
+use super::{Code, Finding, Val};
+use crate::evs::{MemberRecord, Segment, Snapshot};
+use crate::model::{Action, Column};
+use crate::reference::{Reference, id_key};
+
+/// What the snapshot holds for a row's member.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'s> {
+    Absent,
+    Malformed {
+        line: u64,
+    },
+    Found {
+        segments: &'s [Segment],
+        /// The segment that applies on the Effective Date (SPEC 2.4; DISENROLL fallback).
+        applicable: Option<&'s Segment>,
+        /// True when `applicable` covers the Effective Date.
+        covering: bool,
+    },
+}
+
+/// Looks the row's member up; `None` when the Member ID is blank or invalid.
+pub fn lookup<'s>(record: &Record, snapshot: &'s Snapshot) -> Option<Lookup<'s>> {
+    let id = record.member_id.get()?;
+    Some(match snapshot.member(id) {
+        None => Lookup::Absent,
+        Some(MemberRecord::Malformed { line }) => Lookup::Malformed { line: *line },
+        Some(MemberRecord::Segments(segments)) => {
+            let covering = record
+                .effective
+                .get()
+                .and_then(|date| MemberRecord::covering(segments, date));
+            let fallback = || {
+                record
+                    .effective
+                    .get()
+                    .filter(|_| record.is(Action::Disenroll))
+                    .and_then(|date| MemberRecord::latest_started(segments, date))
+            };
+            Lookup::Found {
+                segments,
+                applicable: covering.or_else(fallback),
+                covering: covering.is_some(),
+            }
+        }
+    })
+}
+
+impl<'s> Lookup<'s> {
+    /// The EVS facts of the applicable segment.
+    pub fn facts<'r>(&self, reference: &'r Reference) -> Option<Facts<'r>> {
+        let Lookup::Found {
+            applicable: Some(segment),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let plan = match segment.plan_id.as_str() {
+            "" => PlanFact::NoPlan,
+            id => reference
+                .plan(id)
+                .map_or(PlanFact::Unlisted, PlanFact::Plan),
+        };
+        Some(Facts {
+            plan,
+            coverage: Val::from_option(segment.coverage),
+            medicare: Val::from_option(segment.medicare),
+            other_insurance: Val::from_option(segment.other_insurance),
+            nursing_facility: Val::from_option(segment.nursing_facility),
+            dmh: Val::from_option(segment.dmh),
+            zip: Val::from_option(segment.zip),
+            from_evs: true,
+        })
+    }
+
+    /// True when eligibility may be judged on EVS facts: the member is found and, for
+    /// ENROLL and TRANSFER, a segment covers the Effective Date.
+    pub fn allows_eligibility(&self) -> bool {
+        matches!(self, Lookup::Found { covering: true, .. })
+    }
+}
+
+/// Names compare ignoring case, accents, punctuation and spacing.
+pub fn name_key(name: &str) -> String {
+    name.nfd()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The R codes and W003/W004 of one row. Values that are unknown to the roster (C001, C003)
+/// silence the checks that need them, as blank and invalid values do.
+pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &mut Vec<Finding>) {
+    let mut push = |column: Column, code: Code, message: String| {
+        out.push(Finding {
+            source_row: Some(record.source_row),
+            column: Some(column),
+            code,
+            message,
+        })
+    };
+    let (segments, applicable, covering) = match *lookup {
+        Lookup::Absent => {
+            return push(
+                Column::MemberId,
+                Code::R001,
+                "the Member ID is not in the EVS eligibility snapshot".into(),
+            );
+        }
+        Lookup::Malformed { line } => {
+            return push(
+                Column::MemberId,
+                Code::R008,
+                format!(
+                    "line {line} of the EVS snapshot, for this member, is malformed; the member's eligibility cannot be checked"
+                ),
+            );
+        }
+        Lookup::Found {
+            segments,
+            applicable,
+            covering,
+        } => (segments, applicable, covering),
+    };
+    let identity = applicable.or_else(|| segments.iter().max_by_key(|s| (s.elig_start, s.line)));
+    if let Some(evs) = identity {
+        if let (Val::Ok(birth), Some(evs_birth)) = (&record.date_of_birth, evs.date_of_birth)
+            && *birth != evs_birth
+        {
+            push(
+                Column::DateOfBirth,
+                Code::R002,
+                format!("Date of Birth {birth} differs from EVS ({evs_birth})"),
+            );
+        }
+        if let Val::Ok(name) = &record.last_name
+            && !evs.last_name.is_empty()
+            && name_key(name) != name_key(&evs.last_name)
+        {
+            push(
+                Column::LastName,
+                Code::R003,
+                format!("Last Name {name:?} differs from EVS ({:?})", evs.last_name),
+            );
+        }
+        if let Val::Ok(name) = &record.first_name
+            && !evs.first_name.is_empty()
+            && name_key(name) != name_key(&evs.first_name)
+        {
+            push(
+                Column::FirstName,
+                Code::W003,
+                format!(
+                    "First Name {name:?} differs from EVS ({:?})",
+                    evs.first_name
+                ),
+            );
+        }
+    }
+    let Some(effective) = record.effective.get() else {
+        return;
+    };
+    let enroll_or_transfer = record.is_enroll_or_transfer();
+    if enroll_or_transfer
+        && let Some(death) = segments.iter().filter_map(|s| s.date_of_death).min()
+        && death <= effective
+    {
+        push(
+            Column::EffectiveDate,
+            Code::R006,
+            format!(
+                "EVS shows the member died on {death}, on or before the Effective Date {effective}"
+            ),
+        );
+    }
+    if enroll_or_transfer && !covering {
+        push(
+            Column::EffectiveDate,
+            Code::R004,
+            format!("EVS shows no eligibility on the Effective Date {effective}"),
+        );
+        return;
+    }
+    let evs_cp = applicable.map_or("", |s| s.cp_id.as_str());
+    let known_cp = |id: &Val<String>| id.ok().filter(|id| reference.cp(id).is_some()).cloned();
+    let same = |id: &Val<String>| known_cp(id).map(|id| id_key(&id) == id_key(evs_cp));
+    if enroll_or_transfer
+        && let (Val::Ok(plan), Some(segment)) = (&record.plan_id, applicable)
+        && reference.plan(plan).is_some()
+        && id_key(plan) != id_key(&segment.plan_id)
+    {
+        let evs_plan = if segment.plan_id.is_empty() {
+            "no plan".to_string()
+        } else {
+            segment.plan_id.clone()
+        };
+        push(
+            Column::PlanId,
+            Code::R005,
+            format!("Plan ID {plan} differs from the EVS plan on the Effective Date ({evs_plan})"),
+        );
+    }
+    let late_start = applicable
+        .and_then(|s| s.cp_start)
+        .filter(|start| *start > effective);
+    match record.action.get() {
+        Some(Action::Enroll) if !evs_cp.is_empty() => match same(&record.cp_id) {
+            Some(true) => push(
+                Column::CpId,
+                Code::R010,
+                format!("EVS already shows the member with CP {evs_cp}"),
+            ),
+            Some(false) => push(
+                Column::CpId,
+                Code::R011,
+                format!("EVS shows the member with another CP ({evs_cp}); send a TRANSFER instead"),
+            ),
+            None => {}
+        },
+        Some(Action::Disenroll) => match same(&record.cp_id) {
+            Some(true) => r014(&mut push, late_start, effective),
+            Some(false) => push(Column::CpId, Code::R012, not_with(&record.cp_id, evs_cp)),
+            None => {}
+        },
+        Some(Action::Transfer) => match same(&record.from_cp_id) {
+            Some(true) => r014(&mut push, late_start, effective),
+            Some(false) => push(
+                Column::FromCpId,
+                Code::R013,
+                not_with(&record.from_cp_id, evs_cp),
+            ),
+            None => {}
+        },
+        _ => {}
+    }
+    if let Some(segment) = applicable {
+        attested_differences(record, segment, &mut push);
+    }
+}
+
+fn not_with(cp_id: &Val<String>, evs_cp: &str) -> String {
+    let cp = cp_id.ok().map_or("", |c| c.as_str()).to_uppercase();
+    if evs_cp.is_empty() {
+        format!("EVS shows the member with no CP on the Effective Date, not with {cp}")
+    } else {
+        format!("EVS shows the member with CP {evs_cp} on the Effective Date, not with {cp}")
+    }
+}
+
+fn r014(
+    push: &mut impl FnMut(Column, Code, String),
+    start: Option<chrono::NaiveDate>,
+    effective: chrono::NaiveDate,
+) {
+    if let Some(start) = start {
+        push(
+            Column::EffectiveDate,
+            Code::R014,
+            format!(
+                "the Effective Date {effective} is before the member's CP assignment began ({start})"
+            ),
+        );
+    }
+}
+
+/// W004: an attested value given, an EVS value present, and the two differ.
+fn attested_differences(
+    record: &Record,
+    evs: &Segment,
+    push: &mut impl FnMut(Column, Code, String),
+) {
+    let yes_no = |b: bool| if b { "Y" } else { "N" };
+    let pairs: [(Column, Option<String>, Option<String>); 6] = [
+        (
+            Column::CoverageType,
+            record.coverage.get().map(|v| v.to_string()),
+            evs.coverage.map(|v| v.to_string()),
+        ),
+        (
+            Column::Medicare,
+            record.medicare.get().map(|v| yes_no(v).into()),
+            evs.medicare.map(|v| yes_no(v).into()),
+        ),
+        (
+            Column::OtherInsurance,
+            record.other_insurance.get().map(|v| yes_no(v).into()),
+            evs.other_insurance.map(|v| yes_no(v).into()),
+        ),
+        (
+            Column::NursingFacility,
+            record.nursing_facility.get().map(|v| yes_no(v).into()),
+            evs.nursing_facility.map(|v| yes_no(v).into()),
+        ),
+        (
+            Column::DmhAffiliation,
+            record.dmh.get().map(|v| v.to_string()),
+            evs.dmh.map(|v| v.to_string()),
+        ),
+        (
+            Column::ZipCode,
+            record.zip.get().map(|v| v.as_str().into()),
+            evs.zip.map(|v| v.as_str().into()),
+        ),
+    ];
+    for (column, attested, evs_value) in pairs {
+        if let (Some(attested), Some(evs_value)) = (attested, evs_value)
+            && attested != evs_value
+        {
+            push(
+                column,
+                Code::W004,
+                format!(
+                    "{} {attested} differs from EVS ({evs_value}); the EVS value is used",
+                    column.header()
+                ),
+            );
+        }
+    }
+}
