@@ -248,7 +248,7 @@ impl<'r> World<'r> {
         } else {
             None
         };
-        let prior = rng.chance(0.55).then(|| {
+        let prior = rng.chance(0.6).then(|| {
             let end = elig_start - Duration::days(1);
             (
                 end - Duration::days(200 + rng.below(900) as i64),
@@ -696,7 +696,7 @@ fn write_batch(
         if rng.chance(error_rate) {
             inject_error(&mut row, &mut rng);
         }
-        if n % 200 == 7 {
+        if !titles.is_empty() && n % 200 == 7 {
             writer.write(&[]);
         }
         writer.write(&row);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmark harness (issue 3): in ONE run on this machine, times
+#   (a) floor_calamine: only reads every cell of the batch with calamine,
+#   (b) floor_csv:      only reads every record of the snapshot with csv's ByteRecord,
+#   (c) cpbatch validate BATCH --evs SNAPSHOT --format csv --out DIR,
+# each RUNS times (default 3), and prints the median wall time, peak RSS and c/(a+b), c/b.
+#
+#   bash bench/run.sh [W1|W2|ALL]     data is generated under bench/data/ on first use
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+DATA=${DATA:-bench/data}
+WHICH=${1:-ALL}
+cargo build --quiet --release --bin cpbatch --example gen_data --example floor_calamine --example floor_csv
+BIN=target/release
+mkdir -p "$DATA"
+[ -f "$DATA/evs.csv" ] || $BIN/examples/gen_data snapshot "$DATA/evs.csv" --members 2500000
+[ -f "$DATA/b10k.xlsx" ] || $BIN/examples/gen_data batch "$DATA/b10k.xlsx" --rows 10000
+[ -f "$DATA/b1m.xlsx" ] || $BIN/examples/gen_data batch "$DATA/b1m.xlsx" --rows 1048575
+
+# median wall seconds and max RSS (MB) of RUNS runs of a command
+measure() {
+  local walls=() rss=() out stats
+  stats=$(mktemp)
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$stats" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    out=$(tail -1 "$stats")
+    walls+=("${out% *}"); rss+=("${out#* }")
+  done
+  rm -f "$stats"
+  local wall; wall=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+  local peak; peak=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
+  echo "$wall $((peak / 1024))"
+}
+
+workload() {
+  local name=$1 batch=$2 rows=$3 format=${4:-csv}
+  local a b c
+  a=$(measure $BIN/examples/floor_calamine "$batch")
+  b=$(measure $BIN/examples/floor_csv "$DATA/evs.csv")
+  c=$(measure $BIN/cpbatch validate "$batch" --evs "$DATA/evs.csv" --as-of 2026-11-23 \
+        --format "$format" --out "$DATA/out-$name" --quiet)
+  python3 - "$name" "$rows" "$a" "$b" "$c" <<'PY'
+import sys
+name, rows = sys.argv[1], int(sys.argv[2])
+(aw, am), (bw, bm), (cw, cm) = [tuple(float(x) for x in s.split()) for s in sys.argv[3:6]]
+print(f"{name}: {rows} rows  (median of runs; peak RSS)")
+print(f"  (a) calamine floor   {aw:7.2f} s  {am:6.0f} MB")
+print(f"  (b) csv floor        {bw:7.2f} s  {bm:6.0f} MB")
+print(f"  (c) cpbatch          {cw:7.2f} s  {cm:6.0f} MB   {rows / cw:,.0f} rows/s")
+print(f"  c/(a+b) = {cw / (aw + bw):.2f}   c/b = {cw / bw:.2f}")
+PY
+  python3 -c "import json;print('  stages (ms):', json.load(open('$DATA/out-$name/summary.json'))['timings_ms'])"
+}
+
+case "$WHICH" in
+  W1) workload W1 "$DATA/b1m.xlsx" 1048575 ;;
+  W2) workload W2 "$DATA/b10k.xlsx" 10000 ;;
+  *) workload W2 "$DATA/b10k.xlsx" 10000; workload W1 "$DATA/b1m.xlsx" 1048575 ;;
+esac
