@@ -10,7 +10,6 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use crate::batch::io_reason;
 use crate::error::FileError;
@@ -119,6 +118,7 @@ impl MemberRecord {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub path: String,
+    /// Filled in by the caller, which hashes the file on another thread during the scan.
     pub sha256: String,
     /// Every data line of the snapshot.
     pub segments: u64,
@@ -146,8 +146,14 @@ struct Layout {
 /// Progress callback: bytes of the file read so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
-/// Scans the snapshot for the members in `wanted`.
-pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snapshot, FileError> {
+/// Scans the snapshot for the members in `wanted`, on `workers` threads.
+pub fn scan(
+    path: &Path,
+    wanted: &IdSet,
+    workers: usize,
+    progress: Progress<'_>,
+) -> Result<Snapshot, FileError> {
+    let workers = workers.max(1);
     let display = path.display().to_string();
     let fail = |reason: String| FileError::Evs {
         path: display.clone(),
@@ -157,8 +163,11 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
         return Err(fail("it is a directory, not a file".into()));
     }
     let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
-    let hashing = HashingReader::new(file, progress);
-    let hasher = hashing.hasher.clone();
+    let counting = ProgressReader {
+        file,
+        read: 0,
+        progress,
+    };
     let mut magic = [0u8; 2];
     let gz = path
         .extension()
@@ -169,10 +178,10 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
         };
     let mut reader: Box<dyn Read + Send> = if gz {
         Box::new(flate2::read::MultiGzDecoder::new(
-            std::io::BufReader::with_capacity(1 << 20, hashing),
+            std::io::BufReader::with_capacity(1 << 20, counting),
         ))
     } else {
-        Box::new(hashing)
+        Box::new(counting)
     };
 
     // The header line.
@@ -195,8 +204,24 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
 
     let results: Mutex<Vec<(usize, ChunkResult)>> = Mutex::new(Vec::new());
     let mut read_error = None;
-    rayon::scope(|scope| {
-        let mut first_line = 2u64;
+    // The reader (this thread) hands chunks to `workers` scanning threads through a bounded
+    // queue, so at most a few chunks are in memory at once whatever the file's size.
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (work_rx, results) = (&work_rx, &results);
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
+                    let Some((index, chunk)) = next else { break };
+                    let result = scan_chunk(&chunk, layout, wanted);
+                    if let Ok(mut all) = results.lock() {
+                        all.push((index, result));
+                    }
+                }
+            });
+        }
         let mut index = 0;
         loop {
             let eof = match fill_chunk(&mut reader, &mut buffer) {
@@ -209,27 +234,21 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
             let cut = if eof {
                 buffer.len()
             } else {
-                buffer
-                    .iter()
-                    .rposition(|b| *b == b'\n')
-                    .map_or(buffer.len(), |p| p + 1)
+                memchr::memrchr(b'\n', &buffer).map_or(buffer.len(), |p| p + 1)
             };
-            let rest = buffer.split_off(cut);
+            let mut rest = Vec::with_capacity(CHUNK + 4096);
+            rest.extend_from_slice(&buffer[cut..]);
+            buffer.truncate(cut);
             let chunk = std::mem::replace(&mut buffer, rest);
-            let lines = chunk.iter().filter(|b| **b == b'\n').count() as u64;
-            let (results, start) = (&results, first_line);
-            scope.spawn(move |_| {
-                let result = scan_chunk(&chunk, start, layout, wanted);
-                if let Ok(mut all) = results.lock() {
-                    all.push((index, result));
-                }
-            });
-            first_line += lines;
+            if work_tx.send((index, chunk)).is_err() {
+                break;
+            }
             index += 1;
             if eof {
                 break;
             }
         }
+        drop(work_tx);
     });
     if let Some(e) = read_error {
         return Err(fail(format!("cannot be read ({e})")));
@@ -238,15 +257,21 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
     chunks.sort_by_key(|(i, _)| *i);
     let mut snapshot = Snapshot {
         path: display,
-        sha256: hasher
-            .lock()
-            .map(|h| hex(&h.clone().finalize()))
-            .unwrap_or_default(),
         ..Snapshot::default()
     };
+    // Line numbers: the header is line 1; each chunk starts where the previous one ended.
+    let mut first_line = 2u64;
     for (_, chunk) in chunks {
         snapshot.segments += chunk.data_lines;
+        let base = first_line;
+        first_line += chunk.lines;
         for (id, parsed) in chunk.found {
+            let parsed = parsed
+                .map(|mut segment| {
+                    segment.line += base;
+                    segment
+                })
+                .map_err(|offset| offset + base);
             let entry = snapshot
                 .members
                 .entry(id)
@@ -267,10 +292,6 @@ pub fn scan(path: &Path, wanted: &IdSet, progress: Progress<'_>) -> Result<Snaps
         }
     }
     Ok(snapshot)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads up to `want` more bytes onto the end of `buffer`; returns how many were read.
@@ -333,24 +354,32 @@ fn parse_header(line: &[u8]) -> Result<Layout, String> {
 
 #[derive(Default)]
 struct ChunkResult {
+    /// Physical lines in the chunk (newlines), to number the lines of later chunks.
+    lines: u64,
     data_lines: u64,
-    /// Batch members' lines: the segment, or the line number when malformed.
+    /// Batch members' lines: the segment, or the line's offset in the chunk when malformed.
     found: Vec<(MemberId, Result<Segment, u64>)>,
 }
 
-fn scan_chunk(chunk: &[u8], first_line: u64, layout: Layout, wanted: &IdSet) -> ChunkResult {
+fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
     let mut result = ChunkResult::default();
     let mut fields: Vec<&[u8]> = Vec::with_capacity(layout.fields);
     let mut owned = csv::ByteRecord::new();
-    for (offset, line) in chunk.split(|b| *b == b'\n').enumerate() {
+    let mut start = 0;
+    let mut offset = 0u64;
+    while start < chunk.len() {
+        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+        let line = &chunk[start..end];
+        let line_offset = offset;
+        start = end + 1;
+        offset += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
         result.data_lines += 1;
-        let number = first_line + offset as u64;
-        let quoted = line.contains(&b'"');
-        let Some(id) = member_field(line, layout, quoted).and_then(parse_member_id) else {
+        let quoted = memchr::memchr(b'"', line).is_some();
+        let Some(id) = member_id_of(line, layout, quoted) else {
             continue;
         };
         if !wanted.contains(&id) {
@@ -362,21 +391,22 @@ fn scan_chunk(chunk: &[u8], first_line: u64, layout: Layout, wanted: &IdSet) -> 
                 .delimiter(layout.delimiter)
                 .from_reader(line);
             match reader.read_byte_record(&mut owned) {
-                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, number),
+                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, line_offset),
                 _ => None,
             }
         } else {
             fields.clear();
             fields.extend(line.split(|b| *b == layout.delimiter));
-            parse_segment(&fields, layout, number)
+            parse_segment(&fields, layout, line_offset)
         };
-        result.found.push((id, segment.ok_or(number)));
+        result.found.push((id, segment.ok_or(line_offset)));
     }
+    result.lines = offset;
     result
 }
 
-/// The member_id field of a line, without splitting the rest of it.
-fn member_field(line: &[u8], layout: Layout, quoted: bool) -> Option<Vec<u8>> {
+/// The member ID of a line, reading only as far as its member_id field.
+fn member_id_of(line: &[u8], layout: Layout, quoted: bool) -> Option<MemberId> {
     let position = layout.positions[0];
     if quoted {
         let mut reader = csv::ReaderBuilder::new()
@@ -385,16 +415,18 @@ fn member_field(line: &[u8], layout: Layout, quoted: bool) -> Option<Vec<u8>> {
             .from_reader(line);
         let mut record = csv::ByteRecord::new();
         reader.read_byte_record(&mut record).ok()?;
-        return record.get(position).map(<[u8]>::to_vec);
+        return record.get(position).and_then(parse_member_id);
     }
-    line.split(|b| *b == layout.delimiter)
-        .nth(position)
-        .map(<[u8]>::to_vec)
+    let mut rest = line;
+    for _ in 0..position {
+        rest = &rest[memchr::memchr(layout.delimiter, rest)? + 1..];
+    }
+    let field = &rest[..memchr::memchr(layout.delimiter, rest).unwrap_or(rest.len())];
+    parse_member_id(field)
 }
 
-fn parse_member_id(field: Vec<u8>) -> Option<MemberId> {
-    MemberId::from_digits(&field)
-        .or_else(|| MemberId::parse_text(std::str::from_utf8(&field).ok()?))
+fn parse_member_id(field: &[u8]) -> Option<MemberId> {
+    MemberId::from_digits(field).or_else(|| MemberId::parse_text(std::str::from_utf8(field).ok()?))
 }
 
 /// A full segment, or `None` when a field count, date or code is wrong.
@@ -447,31 +479,16 @@ fn parse_segment(fields: &[&[u8]], layout: Layout, line: u64) -> Option<Segment>
     })
 }
 
-/// Hashes the raw bytes of the file as they are read, and reports progress.
-struct HashingReader<'p> {
+/// Reports how many bytes of the file have been read.
+struct ProgressReader<'p> {
     file: std::fs::File,
-    hasher: std::sync::Arc<Mutex<Sha256>>,
     read: u64,
     progress: Progress<'p>,
 }
 
-impl<'p> HashingReader<'p> {
-    fn new(file: std::fs::File, progress: Progress<'p>) -> Self {
-        HashingReader {
-            file,
-            hasher: std::sync::Arc::new(Mutex::new(Sha256::new())),
-            read: 0,
-            progress,
-        }
-    }
-}
-
-impl Read for HashingReader<'_> {
+impl Read for ProgressReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
-        if let Ok(mut h) = self.hasher.lock() {
-            h.update(&buf[..n]);
-        }
         self.read += n as u64;
         (self.progress)(self.read);
         Ok(n)

@@ -372,7 +372,11 @@ impl MemberId {
         if digits.len() != 12 || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok().map(MemberId)
+        Some(MemberId(
+            digits
+                .iter()
+                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
+        ))
     }
 
     /// A numeric cell: its exact integer digits, left-padded to 12 (the bool says padded).

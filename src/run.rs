@@ -44,6 +44,12 @@ fn run(
     let progress = config.progress && std::io::stderr().is_terminal();
     let single = config.batches.len() == 1;
 
+    // The snapshot's SHA-256 needs no batch: hash it on its own thread while the batches
+    // are read and the snapshot scanned.
+    let evs_hash = config
+        .evs
+        .clone()
+        .map(|path| std::thread::spawn(move || batch::sha256_file(&path)));
     let entries = read_batches(config, progress);
     if single && let Some(Err(_)) = entries.first().map(|e| &e.batch) {
         return Err(entries
@@ -67,7 +73,10 @@ fn run(
                     bar.set_position(read);
                 }
             };
-            let snapshot = pool.install(|| evs::scan(path, &wanted, &tick))?;
+            let mut snapshot = evs::scan(path, &wanted, pool.current_num_threads(), &tick)?;
+            if let Some(Ok(Ok(hash))) = evs_hash.map(std::thread::JoinHandle::join) {
+                snapshot.sha256 = hash;
+            }
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
