@@ -184,9 +184,23 @@ pub fn code_key(text: &str) -> String {
         .collect()
 }
 
-/// Trims text and turns runs of inner whitespace into one space.
-pub fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Trims text and turns runs of inner whitespace into one space; borrows when the text is
+/// already in that form, as it almost always is.
+pub fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let clean = !text.starts_with(char::is_whitespace)
+        && !text.ends_with(char::is_whitespace)
+        && bytes.iter().enumerate().all(|(i, b)| match b {
+            b' ' => bytes.get(i + 1) != Some(&b' '),
+            b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => false,
+            _ => true,
+        })
+        && (text.is_ascii() || !text.chars().any(|c| c.is_whitespace() && c != ' '));
+    if clean {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
 }
 
 macro_rules! code_enum {
@@ -209,10 +223,19 @@ macro_rules! code_enum {
 
             /// Parses a code, ignoring case, spaces, hyphens and underscores, with its aliases.
             pub fn parse(text: &str) -> Option<$name> {
+                static KEYS: std::sync::LazyLock<Vec<(String, $name)>> =
+                    std::sync::LazyLock::new(|| {
+                        $name::ALL
+                            .iter()
+                            .flat_map(|v| {
+                                std::iter::once(v.as_str())
+                                    .chain(v.aliases().iter().copied())
+                                    .map(move |name| (code_key(name), *v))
+                            })
+                            .collect()
+                    });
                 let key = code_key(text);
-                Self::ALL.iter().copied().find(|v| {
-                    code_key(v.as_str()) == key || v.aliases().iter().any(|a| code_key(a) == key)
-                })
+                KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
             }
         }
 
@@ -500,7 +523,13 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
     if year.len() != 4 {
         return Err(DateError::Unreadable);
     }
-    NaiveDate::parse_from_str(date_part, format).map_err(|_| DateError::Impossible)
+    let number = |t: &str| t.parse::<u32>().map_err(|_| DateError::Unreadable);
+    let (y, m, d) = match format {
+        "%Y%m%d" => (&parts[0][..4], &parts[0][4..6], &parts[0][6..]),
+        "%Y-%m-%d" => (parts[0], parts[1], parts[2]),
+        _ => (parts[2], parts[0], parts[1]),
+    };
+    NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?).ok_or(DateError::Impossible)
 }
 
 fn looks_like_time(text: &str) -> bool {

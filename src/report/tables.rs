@@ -8,7 +8,7 @@ use crate::batch::{CellKind, RawRow};
 use crate::model::Action;
 use crate::reference::Reference;
 use crate::rules::format::{Record, parse_row};
-use crate::rules::{Context, RowOutcome, Severity, Val};
+use crate::rules::{Context, Finding, RowOutcome, Severity, Val};
 
 /// One value of a report cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +32,34 @@ impl Value {
     }
 }
 
-/// A report: its header and its rows.
+/// A report: its header and its rows, each built on demand from its index so that writers
+/// can render blocks of rows in parallel without holding the whole report.
 pub struct Table<'a> {
     pub headers: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Vec<Value>> + 'a>,
+    pub len: usize,
+    row: Box<dyn Fn(usize) -> Vec<Value> + Sync + 'a>,
+}
+
+impl<'a> Table<'a> {
+    fn new(
+        headers: Vec<String>,
+        len: usize,
+        row: impl Fn(usize) -> Vec<Value> + Sync + 'a,
+    ) -> Table<'a> {
+        Table {
+            headers,
+            len,
+            row: Box::new(row),
+        }
+    }
+
+    pub fn row(&self, index: usize) -> Vec<Value> {
+        (self.row)(index)
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + '_ {
+        (0..self.len).map(|i| self.row(i))
+    }
 }
 
 pub const ACCEPTED_COLUMNS: [&str; 15] = [
@@ -75,16 +99,11 @@ fn headers(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-/// Accepted rows paired with their raw row, in source-row order.
-fn accepted_rows<'a>(
-    judged: &'a Judged,
-) -> impl Iterator<Item = (&'a RawRow, &'a RowOutcome)> + 'a {
-    judged
-        .batch
-        .rows
-        .iter()
-        .zip(&judged.outcomes)
-        .filter(|(_, o)| !o.is_rejected())
+/// The indexes of the rows an outcome filter keeps, in source-row order.
+fn indexes(judged: &Judged, keep: impl Fn(&RowOutcome) -> bool) -> Vec<usize> {
+    (0..judged.outcomes.len())
+        .filter(|i| keep(&judged.outcomes[*i]))
+        .collect()
 }
 
 fn text<T: ToString>(value: &Val<T>) -> Value {
@@ -98,7 +117,7 @@ fn date(value: &Val<NaiveDate>) -> Value {
 }
 
 /// An ID in the roster's own spelling.
-fn cp_id(reference: &Reference, id: &Val<String>) -> Value {
+fn cp_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
     match id.ok() {
         Some(id) => Value::Text(
             reference
@@ -109,7 +128,7 @@ fn cp_id(reference: &Reference, id: &Val<String>) -> Value {
     }
 }
 
-fn plan_id(reference: &Reference, id: &Val<String>) -> Value {
+fn plan_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
     match id.ok() {
         Some(id) => Value::Text(
             reference
@@ -120,7 +139,7 @@ fn plan_id(reference: &Reference, id: &Val<String>) -> Value {
     }
 }
 
-fn submitter_id(reference: &Reference, id: &Val<String>) -> Value {
+fn submitter_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
     use crate::reference::Submitter;
     match id.ok().map(|id| (id, reference.submitter(id))) {
         Some((_, Some(Submitter::MassHealth))) => Value::Text("MASSHEALTH".into()),
@@ -131,12 +150,14 @@ fn submitter_id(reference: &Reference, id: &Val<String>) -> Value {
     }
 }
 
-fn record(raw: &RawRow, ctx: &Context<'_>) -> Record {
+fn record<'a>(raw: &'a RawRow, ctx: &Context<'_>) -> Record<'a> {
     parse_row(raw, ctx, &mut Vec::new())
 }
 
 pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
-    let rows = accepted_rows(judged).map(move |(raw, outcome)| {
+    let kept = indexes(judged, |o| !o.is_rejected());
+    Table::new(headers(&ACCEPTED_COLUMNS), kept.len(), move |i| {
+        let (raw, outcome) = (&judged.batch.rows[kept[i]], &judged.outcomes[kept[i]]);
         let r = record(raw, ctx);
         let warnings: Vec<&str> = outcome
             .findings
@@ -165,17 +186,13 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
                 .map_or(Value::Blank, |p| Value::Text(p.as_str().into())),
             Value::Text(warnings.join(";")),
         ]
-    });
-    Table {
-        headers: headers(&ACCEPTED_COLUMNS),
-        rows: Box::new(rows),
-    }
+    })
 }
 
 pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
-    let rows = accepted_rows(judged)
-        .filter(|(_, o)| o.action == Some(Action::Transfer))
-        .map(move |(raw, _)| {
+    let kept = indexes(judged, |o| !o.is_rejected() && o.action == Some(Action::Transfer));
+    Table::new(headers(&TRANSFER_COLUMNS), kept.len(), move |i| {
+            let raw = &judged.batch.rows[kept[i]];
             let r = record(raw, ctx);
             vec![
                 Value::Int(raw.source_row.into()),
@@ -191,11 +208,7 @@ pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
                 date(&r.effective),
                 text(&r.reason),
             ]
-        });
-    Table {
-        headers: headers(&TRANSFER_COLUMNS),
-        rows: Box::new(rows),
-    }
+    })
 }
 
 /// The rejected rows as they appeared: every column of the batch, original text.
@@ -206,12 +219,9 @@ pub fn rejected(judged: &Judged) -> Table<'_> {
         .extend((0..batch.width).map(|i| batch.layout.headers.get(i).cloned().unwrap_or_default()));
     names.push("error_codes".into());
     names.push("errors".into());
-    let rows = batch
-        .rows
-        .iter()
-        .zip(&judged.outcomes)
-        .filter(|(_, o)| o.is_rejected())
-        .map(move |(raw, outcome)| {
+    let kept = indexes(judged, RowOutcome::is_rejected);
+    Table::new(names, kept.len(), move |i| {
+            let (raw, outcome) = (&batch.rows[kept[i]], &judged.outcomes[kept[i]]);
             let mut values = vec![Value::Int(raw.source_row.into())];
             values.extend((0..batch.width).map(|i| {
                 let cell = raw.cell(i);
@@ -236,19 +246,17 @@ pub fn rejected(judged: &Judged) -> Table<'_> {
                     .join(" | "),
             ));
             values
-        });
-    Table {
-        headers: names,
-        rows: Box::new(rows),
-    }
+    })
 }
 
 pub fn findings(judged: &Judged) -> Table<'_> {
-    let all = judged
+    let all: Vec<&Finding> = judged
         .file_findings
         .iter()
-        .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()));
-    let rows = all.map(|f| {
+        .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()))
+        .collect();
+    Table::new(headers(&FINDING_COLUMNS), all.len(), move |i| {
+        let f = all[i];
         vec![
             f.source_row.map_or(Value::Blank, |r| Value::Int(r.into())),
             f.column
@@ -257,9 +265,5 @@ pub fn findings(judged: &Judged) -> Table<'_> {
             Value::Text(f.severity().as_str().into()),
             Value::Text(f.message.clone()),
         ]
-    });
-    Table {
-        headers: headers(&FINDING_COLUMNS),
-        rows: Box::new(rows),
-    }
+    })
 }

@@ -1,6 +1,8 @@
 //! Row format (SPEC 2.2, 3.2): reads every cell of a row into a typed [`Record`], reporting
 //! S001–S009 and W002 on the way.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use super::{Code, Context, Finding, RowKey, Val};
@@ -13,18 +15,18 @@ use crate::reference::id_key;
 
 /// A batch row with every value read and typed.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub struct Record<'a> {
     pub source_row: u32,
     pub action: Val<Action>,
     pub member_id: Val<MemberId>,
-    pub last_name: Val<String>,
-    pub first_name: Val<String>,
+    pub last_name: Val<Cow<'a, str>>,
+    pub first_name: Val<Cow<'a, str>>,
     pub date_of_birth: Val<NaiveDate>,
     pub program: Val<Program>,
-    pub cp_id: Val<String>,
+    pub cp_id: Val<Cow<'a, str>>,
     /// Read on TRANSFER rows only; `Blank` elsewhere.
-    pub from_cp_id: Val<String>,
-    pub plan_id: Val<String>,
+    pub from_cp_id: Val<Cow<'a, str>>,
+    pub plan_id: Val<Cow<'a, str>>,
     pub coverage: Val<CoverageType>,
     pub medicare: Val<bool>,
     pub other_insurance: Val<bool>,
@@ -33,12 +35,13 @@ pub struct Record {
     pub zip: Val<Zip>,
     pub effective: Val<NaiveDate>,
     pub reason: Val<ReasonCode>,
-    pub submitter: Val<String>,
+    pub submitter: Val<Cow<'a, str>>,
     /// The raw action text, for the batch key of a row whose Action is unknown.
-    action_text: String,
+    action_text: &'a str,
+    effective_text: &'a str,
 }
 
-impl Record {
+impl Record<'_> {
     pub fn is(&self, action: Action) -> bool {
         self.action.get() == Some(action)
     }
@@ -49,16 +52,20 @@ impl Record {
 
     pub(crate) fn key(&self) -> RowKey {
         RowKey {
-            action: match self.action.get() {
-                Some(a) => a.as_str().to_string(),
-                None => code_key(&self.action_text),
-            },
-            cp_id: self.cp_id.ok().map(|c| id_key(c)).unwrap_or_default(),
+            action: self
+                .action
+                .get()
+                .ok_or_else(|| code_key(self.action_text).into_boxed_str()),
+            cp_id: self
+                .cp_id
+                .ok()
+                .map(|c| id_key(c))
+                .unwrap_or_default()
+                .into_boxed_str(),
             effective: self
                 .effective
                 .get()
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+                .ok_or_else(|| self.effective_text.trim().into()),
         }
     }
 }
@@ -81,7 +88,7 @@ impl Sink<'_> {
 }
 
 /// Reads a row. Findings of the format stage are appended to `out`.
-pub fn parse_row(raw: &RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Record {
+pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Record<'a> {
     let cell = |column: Column| {
         ctx.layout
             .position(column)
@@ -165,7 +172,8 @@ pub fn parse_row(raw: &RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Rec
     }
     Record {
         source_row: raw.source_row,
-        action_text: cell(Column::Action).text.to_string(),
+        action_text: cell(Column::Action).text,
+        effective_text: cell(Column::EffectiveDate).text,
         action,
         member_id,
         last_name,
@@ -214,11 +222,11 @@ fn blank(s: &mut Sink, column: Column) {
 }
 
 /// A required value: S001 when blank.
-fn read_required<T>(
+fn read_required<'a, T>(
     s: &mut Sink,
-    cell: RawCell<'_>,
+    cell: RawCell<'a>,
     column: Column,
-    read: impl FnOnce(&mut Sink, RawCell<'_>) -> Val<T>,
+    read: impl FnOnce(&mut Sink, RawCell<'a>) -> Val<T>,
 ) -> Val<T> {
     if cell.is_blank() {
         blank(s, column);
@@ -286,7 +294,7 @@ fn read_yes_no(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<bool> {
     parse_code(s, cell, column, Code::S005, parse_yes_no, "Y or N")
 }
 
-fn read_text(cell: RawCell<'_>) -> Val<String> {
+fn read_text(cell: RawCell<'_>) -> Val<Cow<'_, str>> {
     if cell.is_blank() {
         Val::Blank
     } else {
@@ -295,7 +303,7 @@ fn read_text(cell: RawCell<'_>) -> Val<String> {
 }
 
 /// An ID (CP, plan, submitter): checked against the roster later.
-fn read_id(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<String> {
+fn read_id<'a>(s: &mut Sink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
@@ -344,7 +352,7 @@ fn read_member_id(s: &mut Sink, cell: RawCell<'_>) -> Val<MemberId> {
     })
 }
 
-fn read_name(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<String> {
+fn read_name<'a>(s: &mut Sink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |s, cell| {
         let name = collapse_whitespace(cell.text);
         let length = name.chars().count();

@@ -108,9 +108,11 @@ pub struct Context<'a> {
 /// The identity of a row for the within-batch checks: Action, CP ID and Effective Date.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowKey {
-    pub action: String,
-    pub cp_id: String,
-    pub effective: String,
+    /// The action, or its text when unknown.
+    pub action: Result<Action, Box<str>>,
+    pub cp_id: Box<str>,
+    /// The date, or its text when blank or invalid.
+    pub effective: Result<NaiveDate, Box<str>>,
 }
 
 /// The verdict on one row.

@@ -189,8 +189,11 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
         return;
     }
     let evs_cp = applicable.map_or("", |s| s.cp_id.as_str());
-    let known_cp = |id: &Val<String>| id.ok().filter(|id| reference.cp(id).is_some()).cloned();
-    let same = |id: &Val<String>| known_cp(id).map(|id| id_key(&id) == id_key(evs_cp));
+    let same = |id: &Val<std::borrow::Cow<'_, str>>| {
+        id.ok()
+            .filter(|id| reference.cp(id).is_some())
+            .map(|id| id_key(id) == id_key(evs_cp))
+    };
     if enroll_or_transfer
         && let (Val::Ok(plan), Some(segment)) = (&record.plan_id, applicable)
         && reference.plan(plan).is_some()
@@ -245,8 +248,8 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
     }
 }
 
-fn not_with(cp_id: &Val<String>, evs_cp: &str) -> String {
-    let cp = cp_id.ok().map_or("", |c| c.as_str()).to_uppercase();
+fn not_with(cp_id: &Val<std::borrow::Cow<'_, str>>, evs_cp: &str) -> String {
+    let cp = cp_id.ok().map_or("", |c| c.as_ref()).to_uppercase();
     if evs_cp.is_empty() {
         format!("EVS shows the member with no CP on the Effective Date, not with {cp}")
     } else {
