@@ -58,24 +58,75 @@ impl Hasher for IdHasher {
 pub type IdSet = HashSet<MemberId, BuildHasherDefault<IdHasher>>;
 type IdMap<V> = HashMap<MemberId, V, BuildHasherDefault<IdHasher>>;
 
+/// Short text stored inline (names and IDs almost always fit), else on the heap: a
+/// million-member batch keeps millions of these.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SmallText {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl SmallText {
+    pub fn new(text: &str) -> SmallText {
+        let mut bytes = [0u8; 22];
+        match bytes.get_mut(..text.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(text.as_bytes());
+                SmallText::Inline {
+                    len: text.len() as u8,
+                    bytes,
+                }
+            }
+            None => SmallText::Heap(text.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Inline bytes were copied from a &str, whole: always valid UTF-8.
+            SmallText::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            SmallText::Heap(text) => text,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+}
+
+impl std::ops::Deref for SmallText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for SmallText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// One eligibility segment of one member.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
     /// Physical line number in the snapshot (the header is line 1).
     pub line: u64,
-    pub last_name: String,
-    pub first_name: String,
+    pub last_name: SmallText,
+    pub first_name: SmallText,
     pub date_of_birth: Option<NaiveDate>,
     pub elig_start: Option<NaiveDate>,
     pub elig_end: Option<NaiveDate>,
     pub coverage: Option<CoverageType>,
-    pub plan_id: String,
+    pub plan_id: SmallText,
     pub medicare: Option<bool>,
     pub other_insurance: Option<bool>,
     pub nursing_facility: Option<bool>,
     pub dmh: Option<Dmh>,
     pub zip: Option<Zip>,
-    pub cp_id: String,
+    pub cp_id: SmallText,
     pub cp_start: Option<NaiveDate>,
     pub date_of_death: Option<NaiveDate>,
 }
@@ -461,19 +512,19 @@ fn parse_segment(fields: &[&[u8]], layout: Layout, line: u64) -> Option<Segment>
     code(0, &|_| Some(()))?;
     Some(Segment {
         line,
-        last_name: text(1)?.to_string(),
-        first_name: text(2)?.to_string(),
+        last_name: SmallText::new(text(1)?),
+        first_name: SmallText::new(text(2)?),
         date_of_birth: date(3)?,
         elig_start: date(4)?,
         elig_end: date(5)?,
         coverage: optional(text(6)?, CoverageType::parse)?,
-        plan_id: text(7)?.to_string(),
+        plan_id: SmallText::new(text(7)?),
         medicare: optional(text(8)?, parse_yes_no)?,
         other_insurance: optional(text(9)?, parse_yes_no)?,
         nursing_facility: optional(text(10)?, parse_yes_no)?,
         dmh: optional(text(11)?, Dmh::parse)?,
         zip: optional(text(12)?, Zip::parse_text)?,
-        cp_id: text(13)?.to_string(),
+        cp_id: SmallText::new(text(13)?),
         cp_start: date(14)?,
         date_of_death: date(15)?,
     })

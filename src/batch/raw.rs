@@ -3,6 +3,7 @@
 
 /// What kind of cell a value came from; it decides how the value is read (SPEC 2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum CellKind {
     Empty,
     Text,
@@ -34,14 +35,25 @@ impl RawCell<'_> {
     }
 }
 
-/// One data row of the batch.
+/// One data row of the batch, in one allocation: a kind byte per cell, then the end offset
+/// of each cell's text (u32, little-endian), then the texts back to back.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     /// The spreadsheet row number (1-based), or the CSV record number.
     pub source_row: u32,
-    kinds: Box<[CellKind]>,
-    text: Box<str>,
-    ends: Box<[u32]>,
+    width: u32,
+    data: Box<[u8]>,
+}
+
+impl CellKind {
+    const ALL: [CellKind; 6] = [
+        CellKind::Empty,
+        CellKind::Text,
+        CellKind::Number,
+        CellKind::Bool,
+        CellKind::Date,
+        CellKind::Error,
+    ];
 }
 
 impl RawRow {
@@ -52,39 +64,50 @@ impl RawRow {
             .rposition(|c| !c.is_blank())
             .map_or(0, |i| i + 1);
         let cells = &cells[..width];
-        let mut text = String::with_capacity(cells.iter().map(|c| c.text.len()).sum());
-        let mut ends = Vec::with_capacity(width);
+        let text_len: usize = cells.iter().map(|c| c.text.len()).sum();
+        let mut data = Vec::with_capacity(width * 5 + text_len);
+        data.extend(cells.iter().map(|c| c.kind as u8));
+        let mut end = 0u32;
         for cell in cells {
-            text.push_str(cell.text);
-            ends.push(text.len() as u32);
+            end += cell.text.len() as u32;
+            data.extend_from_slice(&end.to_le_bytes());
+        }
+        for cell in cells {
+            data.extend_from_slice(cell.text.as_bytes());
         }
         RawRow {
             source_row,
-            kinds: cells.iter().map(|c| c.kind).collect(),
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            width: width as u32,
+            data: data.into_boxed_slice(),
         }
     }
 
     /// The number of stored cells (trailing blanks are not stored).
     pub fn width(&self) -> usize {
-        self.kinds.len()
+        self.width as usize
+    }
+
+    fn end(&self, col: usize) -> usize {
+        let at = self.width() + col * 4;
+        let bytes = [
+            self.data[at],
+            self.data[at + 1],
+            self.data[at + 2],
+            self.data[at + 3],
+        ];
+        u32::from_le_bytes(bytes) as usize
     }
 
     pub fn cell(&self, col: usize) -> RawCell<'_> {
-        match self.kinds.get(col) {
-            None => RawCell::EMPTY,
-            Some(&kind) => {
-                let start = if col == 0 {
-                    0
-                } else {
-                    self.ends[col - 1] as usize
-                };
-                RawCell {
-                    kind,
-                    text: &self.text[start..self.ends[col] as usize],
-                }
-            }
+        if col >= self.width() {
+            return RawCell::EMPTY;
+        }
+        let texts = &self.data[self.width() * 5..];
+        let start = if col == 0 { 0 } else { self.end(col - 1) };
+        RawCell {
+            kind: CellKind::ALL[usize::from(self.data[col])],
+            // The texts were copied whole from &str values, so every cell is valid UTF-8.
+            text: std::str::from_utf8(&texts[start..self.end(col)]).unwrap_or_default(),
         }
     }
 }

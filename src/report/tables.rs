@@ -190,24 +190,26 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
 }
 
 pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
-    let kept = indexes(judged, |o| !o.is_rejected() && o.action == Some(Action::Transfer));
+    let kept = indexes(judged, |o| {
+        !o.is_rejected() && o.action == Some(Action::Transfer)
+    });
     Table::new(headers(&TRANSFER_COLUMNS), kept.len(), move |i| {
-            let raw = &judged.batch.rows[kept[i]];
-            let r = record(raw, ctx);
-            vec![
-                Value::Int(raw.source_row.into()),
-                r.member_id
-                    .ok()
-                    .map_or(Value::Blank, |m| Value::Id(m.to_string())),
-                text(&r.last_name),
-                text(&r.first_name),
-                text(&r.program),
-                cp_id(ctx.reference, &r.from_cp_id),
-                cp_id(ctx.reference, &r.cp_id),
-                plan_id(ctx.reference, &r.plan_id),
-                date(&r.effective),
-                text(&r.reason),
-            ]
+        let raw = &judged.batch.rows[kept[i]];
+        let r = record(raw, ctx);
+        vec![
+            Value::Int(raw.source_row.into()),
+            r.member_id
+                .ok()
+                .map_or(Value::Blank, |m| Value::Id(m.to_string())),
+            text(&r.last_name),
+            text(&r.first_name),
+            text(&r.program),
+            cp_id(ctx.reference, &r.from_cp_id),
+            cp_id(ctx.reference, &r.cp_id),
+            plan_id(ctx.reference, &r.plan_id),
+            date(&r.effective),
+            text(&r.reason),
+        ]
     })
 }
 
@@ -221,31 +223,31 @@ pub fn rejected(judged: &Judged) -> Table<'_> {
     names.push("errors".into());
     let kept = indexes(judged, RowOutcome::is_rejected);
     Table::new(names, kept.len(), move |i| {
-            let (raw, outcome) = (&batch.rows[kept[i]], &judged.outcomes[kept[i]]);
-            let mut values = vec![Value::Int(raw.source_row.into())];
-            values.extend((0..batch.width).map(|i| {
-                let cell = raw.cell(i);
-                match cell.kind {
-                    CellKind::Empty => Value::Blank,
-                    _ => Value::Text(cell.text.to_string()),
-                }
-            }));
-            let errors: Vec<_> = outcome.findings.iter().filter(|f| f.is_error()).collect();
-            values.push(Value::Text(
-                errors
-                    .iter()
-                    .map(|f| f.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ));
-            values.push(Value::Text(
-                errors
-                    .iter()
-                    .map(|f| f.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            ));
-            values
+        let (raw, outcome) = (&batch.rows[kept[i]], &judged.outcomes[kept[i]]);
+        let mut values = vec![Value::Int(raw.source_row.into())];
+        values.extend((0..batch.width).map(|i| {
+            let cell = raw.cell(i);
+            match cell.kind {
+                CellKind::Empty => Value::Blank,
+                _ => Value::Text(cell.text.to_string()),
+            }
+        }));
+        let errors: Vec<_> = outcome.findings.iter().filter(|f| f.is_error()).collect();
+        values.push(Value::Text(
+            errors
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ));
+        values.push(Value::Text(
+            errors
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ));
+        values
     })
 }
 

@@ -3,61 +3,61 @@
 
 use std::collections::HashMap;
 
-use super::{Code, Finding, RowKey, RowOutcome};
+use super::{Code, Finding, RowOutcome};
 use crate::model::{Column, MemberId};
 
 /// Adds B001 and B002 to the outcomes of one batch (in source-row order).
 pub fn check(outcomes: &mut [RowOutcome]) {
-    // Per member: its first-of-a-kind rows, in order, as (key, index).
-    let mut members: HashMap<MemberId, Vec<(RowKey, usize)>> = HashMap::new();
-    let mut b001 = Vec::new();
-    for (index, outcome) in outcomes.iter().enumerate() {
-        let Some(member) = outcome.member_id else {
+    // Rows grouped by member (sorting indexes keeps memory small and the result in order).
+    let mut by_member: Vec<(MemberId, usize)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.member_id.map(|m| (m, i)))
+        .collect();
+    by_member.sort_unstable();
+    let mut additions: Vec<(usize, Code, String)> = Vec::new();
+    for group in by_member.chunk_by(|a, b| a.0 == b.0) {
+        if group.len() < 2 {
             continue;
-        };
-        let firsts = members.entry(member).or_default();
-        match firsts.iter().find(|(key, _)| *key == outcome.key) {
-            Some((_, first)) => b001.push((index, *first)),
-            None => firsts.push((outcome.key.clone(), index)),
         }
-    }
-    for (index, first) in b001 {
-        let earlier = outcomes[first].source_row;
-        let outcome = &mut outcomes[index];
-        outcome.findings.push(Finding {
-            source_row: Some(outcome.source_row),
-            column: Some(Column::MemberId),
-            code: Code::B001,
-            message: format!(
-                "duplicate of row {earlier}: same member, action, CP ID and effective date (row {earlier} is judged on its own)"
-            ),
-        });
-    }
-    let mut conflicts: Vec<&Vec<(RowKey, usize)>> =
-        members.values().filter(|firsts| firsts.len() > 1).collect();
-    conflicts.sort_by_key(|firsts| firsts[0].1);
-    let mut b002 = Vec::new();
-    for firsts in conflicts {
-        for (_, index) in firsts.iter() {
-            let others: Vec<String> = firsts
+        // First-of-a-kind rows, in order; a later row with the same key is a duplicate.
+        let mut firsts: Vec<usize> = Vec::new();
+        for &(_, index) in group {
+            match firsts
                 .iter()
-                .filter(|(_, other)| other != index)
-                .map(|(_, other)| outcomes[*other].source_row.to_string())
-                .collect();
-            b002.push((*index, others));
+                .find(|f| outcomes[**f].key == outcomes[index].key)
+            {
+                Some(first) => {
+                    let earlier = outcomes[*first].source_row;
+                    additions.push((index, Code::B001, format!(
+                        "duplicate of row {earlier}: same member, action, CP ID and effective date (row {earlier} is judged on its own)"
+                    )));
+                }
+                None => firsts.push(index),
+            }
+        }
+        if firsts.len() > 1 {
+            for &index in &firsts {
+                let others: Vec<String> = firsts
+                    .iter()
+                    .filter(|other| **other != index)
+                    .map(|other| outcomes[*other].source_row.to_string())
+                    .collect();
+                let rows = if others.len() == 1 { "row" } else { "rows" };
+                additions.push((index, Code::B002, format!(
+                    "the same member also has {rows} {} in this batch with a different action, CP ID or effective date; send one request per member",
+                    others.join(", ")
+                )));
+            }
         }
     }
-    for (index, others) in b002 {
+    for (index, code, message) in additions {
         let outcome = &mut outcomes[index];
-        let rows = if others.len() == 1 { "row" } else { "rows" };
         outcome.findings.push(Finding {
             source_row: Some(outcome.source_row),
             column: Some(Column::MemberId),
-            code: Code::B002,
-            message: format!(
-                "the same member also has {rows} {} in this batch with a different action, CP ID or effective date; send one request per member",
-                others.join(", ")
-            ),
+            code,
+            message,
         });
     }
 }

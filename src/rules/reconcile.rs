@@ -202,7 +202,7 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
         let evs_plan = if segment.plan_id.is_empty() {
             "no plan".to_string()
         } else {
-            segment.plan_id.clone()
+            segment.plan_id.to_string()
         };
         push(
             Column::PlanId,

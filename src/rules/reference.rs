@@ -95,7 +95,9 @@ pub fn check(
         ),
         Some(Submitter::MassHealth) => {}
         Some(Submitter::Cp(me)) => {
-            let mine = |id: &Val<std::borrow::Cow<'_, str>>| id.ok().map(|id| id_key(id) == id_key(&me.id));
+            let mine = |id: &Val<std::borrow::Cow<'_, str>>| {
+                id.ok().map(|id| id_key(id) == id_key(&me.id))
+            };
             let as_cp = mine(&record.cp_id);
             let as_from = if record.is(Action::Transfer) {
                 mine(&record.from_cp_id)
