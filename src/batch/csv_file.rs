@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::raw::CellKind;
-use super::{Assembler, io_reason};
+use super::{Assembler, RowCells, io_reason};
 use crate::error::FileError;
 
 pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
@@ -17,7 +17,7 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
         .flexible(true)
         .from_reader(bytes.as_slice());
     let mut record = csv::ByteRecord::new();
-    let mut cells: Vec<(usize, CellKind, String)> = Vec::new();
+    let mut cells = RowCells::default();
     // The csv crate skips blank lines; a spreadsheet shows them as rows, so count them.
     let mut number: u64 = 0;
     loop {
@@ -51,7 +51,7 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
                 ))
             })?;
             if !text.is_empty() {
-                cells.push((col, CellKind::Text, text.to_string()));
+                cells.push(col, CellKind::Text, text);
             }
         }
         asm.push_row(row, &cells)?;

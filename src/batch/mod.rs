@@ -156,11 +156,52 @@ fn sniff(head: &[u8]) -> Result<Sniffed, &'static str> {
     Ok(Sniffed::Text)
 }
 
+/// The non-empty cells of one sheet row: their texts share one buffer, reused row to row,
+/// so reading a million rows allocates nothing per cell.
+#[derive(Default)]
+pub(crate) struct RowCells {
+    text: String,
+    cells: Vec<(usize, CellKind, std::ops::Range<usize>)>,
+}
+
+impl RowCells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.cells.clear();
+    }
+
+    /// Appends a cell whose text `write` appends to the buffer.
+    fn push_with(&mut self, col: usize, write: impl FnOnce(&mut String) -> CellKind) {
+        let start = self.text.len();
+        let kind = write(&mut self.text);
+        self.cells.push((col, kind, start..self.text.len()));
+    }
+
+    pub(crate) fn push(&mut self, col: usize, kind: CellKind, text: &str) {
+        self.push_with(col, |buffer| {
+            buffer.push_str(text);
+            kind
+        });
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, RawCell<'_>)> {
+        self.cells.iter().map(|(col, kind, range)| {
+            (
+                *col,
+                RawCell {
+                    kind: *kind,
+                    text: &self.text[range.clone()],
+                },
+            )
+        })
+    }
+}
+
 /// Collects the cells a reader produces, in row order, into rows.
 pub(crate) struct SheetCells<'a, 'p> {
     asm: &'a mut Assembler<'p>,
     row: Option<u32>,
-    cells: Vec<(usize, CellKind, String)>,
+    cells: RowCells,
 }
 
 impl<'a, 'p> SheetCells<'a, 'p> {
@@ -168,7 +209,7 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         SheetCells {
             asm,
             row: None,
-            cells: Vec::new(),
+            cells: RowCells::default(),
         }
     }
 
@@ -186,8 +227,8 @@ impl<'a, 'p> SheetCells<'a, 'p> {
             self.flush()?;
             self.row = Some(row);
         }
-        let (kind, text) = workbook::cell_text(value);
-        self.cells.push((col as usize, kind, text));
+        self.cells
+            .push_with(col as usize, |buffer| workbook::write_cell(value, buffer));
         Ok(())
     }
 
@@ -213,7 +254,6 @@ pub(crate) struct Assembler<'p> {
     first_col: usize,
     width: usize,
     rows: Vec<RawRow>,
-    dense: Vec<(CellKind, usize)>,
 }
 
 impl<'p> Assembler<'p> {
@@ -226,45 +266,29 @@ impl<'p> Assembler<'p> {
             first_col: 0,
             width: 0,
             rows: Vec::new(),
-            dense: Vec::new(),
         }
     }
 
-    /// A row with its spreadsheet row number and its cells `(0-based column, kind, text)`.
-    pub(crate) fn push_row(
-        &mut self,
-        source_row: u32,
-        cells: &[(usize, CellKind, String)],
-    ) -> Result<(), FileError> {
-        let is_blank =
-            |(_, kind, text): &(usize, CellKind, String)| RawCell { kind: *kind, text }.is_blank();
-        if cells.iter().all(is_blank) {
+    /// A row with its spreadsheet row number and its non-empty cells.
+    pub(crate) fn push_row(&mut self, source_row: u32, cells: &RowCells) -> Result<(), FileError> {
+        if cells.iter().all(|(_, cell)| cell.is_blank()) {
             return Ok(());
         }
         if self.layout.is_none() {
             return self.look_for_header(source_row, cells);
         }
         // Dense cells from the batch's first column; cells left of it have no header.
-        self.dense.clear();
-        for (index, (col, kind, _)) in cells.iter().enumerate() {
-            if *col < self.first_col {
+        let mut dense: Vec<RawCell<'_>> = Vec::with_capacity(self.width);
+        for (col, cell) in cells.iter() {
+            let Some(rel) = col.checked_sub(self.first_col) else {
                 continue;
+            };
+            if rel >= dense.len() {
+                dense.resize(rel + 1, RawCell::EMPTY);
             }
-            let rel = col - self.first_col;
-            if rel >= self.dense.len() {
-                self.dense.resize(rel + 1, (CellKind::Empty, usize::MAX));
-            }
-            self.dense[rel] = (*kind, index);
+            dense[rel] = cell;
         }
-        let raw: Vec<RawCell<'_>> = self
-            .dense
-            .iter()
-            .map(|&(kind, index)| match cells.get(index) {
-                Some((_, _, text)) => RawCell { kind, text },
-                None => RawCell::EMPTY,
-            })
-            .collect();
-        let row = RawRow::new(source_row, &raw);
+        let row = RawRow::new(source_row, &dense);
         self.width = self.width.max(row.width());
         self.rows.push(row);
         if self.rows.len().is_multiple_of(8192) {
@@ -273,19 +297,15 @@ impl<'p> Assembler<'p> {
         Ok(())
     }
 
-    fn look_for_header(
-        &mut self,
-        source_row: u32,
-        cells: &[(usize, CellKind, String)],
-    ) -> Result<(), FileError> {
+    fn look_for_header(&mut self, source_row: u32, cells: &RowCells) -> Result<(), FileError> {
         self.non_empty_rows += 1;
-        let texts: Vec<&str> = cells.iter().map(|(_, _, t)| t.as_str()).collect();
+        let texts: Vec<&str> = cells.iter().map(|(_, cell)| cell.text).collect();
         if Layout::is_header_row(&texts) {
-            let first_col = cells.iter().map(|(c, ..)| *c).min().unwrap_or(0);
-            let last_col = cells.iter().map(|(c, ..)| *c).max().unwrap_or(0);
+            let first_col = cells.iter().map(|(c, _)| c).min().unwrap_or(0);
+            let last_col = cells.iter().map(|(c, _)| c).max().unwrap_or(0);
             let mut headers = vec![""; last_col - first_col + 1];
-            for (col, _, text) in cells {
-                headers[col - first_col] = text.as_str();
+            for (col, cell) in cells.iter() {
+                headers[col - first_col] = cell.text;
             }
             let layout = Layout::from_headers(self.path, source_row, &headers)?;
             self.first_col = first_col;

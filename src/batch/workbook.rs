@@ -134,32 +134,64 @@ fn data_ref(value: &Data) -> DataRef<'_> {
     }
 }
 
-/// The kind and original text of a calamine cell (SPEC 4.2, "original cell text").
-pub fn cell_text(value: &DataRef<'_>) -> (CellKind, String) {
+/// Appends a calamine cell's original text (SPEC 4.2) to `out`; returns its kind.
+pub fn write_cell(value: &DataRef<'_>, out: &mut String) -> CellKind {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let mut put = |args: std::fmt::Arguments<'_>| {
+        let _ = out.write_fmt(args);
+    };
     match value {
-        DataRef::Empty => (CellKind::Empty, String::new()),
-        DataRef::String(s) => (CellKind::Text, s.clone()),
-        DataRef::SharedString(s) => (CellKind::Text, s.to_string()),
-        DataRef::Int(i) => (CellKind::Number, i.to_string()),
+        DataRef::Empty => CellKind::Empty,
+        DataRef::String(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
+        DataRef::SharedString(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
+        DataRef::Int(i) => {
+            put(format_args!("{i}"));
+            CellKind::Number
+        }
         // Rust prints the shortest decimal that reads back as the same f64: 12, 1.5, 100012345678.
-        DataRef::Float(f) => (CellKind::Number, f.to_string()),
-        DataRef::Bool(b) => (CellKind::Bool, if *b { "TRUE" } else { "FALSE" }.into()),
-        DataRef::Error(e) => (CellKind::Error, e.to_string()),
+        DataRef::Float(f) => {
+            put(format_args!("{f}"));
+            CellKind::Number
+        }
+        DataRef::Bool(b) => {
+            put(format_args!("{}", if *b { "TRUE" } else { "FALSE" }));
+            CellKind::Bool
+        }
+        DataRef::Error(e) => {
+            put(format_args!("{e}"));
+            CellKind::Error
+        }
         DataRef::DateTime(dt) => {
             let serial = dt.as_f64();
             if dt.is_duration() || !(0.0..2_958_466.0).contains(&serial) {
-                return (CellKind::Number, serial.to_string());
+                put(format_args!("{serial}"));
+                return CellKind::Number;
             }
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
-            (CellKind::Date, format!("{y:04}-{m:02}-{d:02}"))
+            put(format_args!("{y:04}-{m:02}-{d:02}"));
+            CellKind::Date
         }
         DataRef::DateTimeIso(s) => match s.get(..10) {
             Some(date) if crate::model::parse_text_date(date).is_ok() => {
-                (CellKind::Date, date.to_string())
+                put(format_args!("{date}"));
+                CellKind::Date
             }
-            _ => (CellKind::Text, s.clone()),
+            _ => {
+                put(format_args!("{s}"));
+                CellKind::Text
+            }
         },
-        DataRef::DurationIso(s) => (CellKind::Text, s.clone()),
+        DataRef::DurationIso(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
     }
 }
 
