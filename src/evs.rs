@@ -139,15 +139,15 @@ impl Segment {
 
 /// What the snapshot says of one batch member.
 #[derive(Debug, Clone, PartialEq)]
-pub enum MemberRecord {
-    Segments(Vec<Segment>),
+pub enum MemberRecord<'s> {
+    Segments(&'s [Segment]),
     /// A line of this member is malformed (the first such line): none of its lines are used.
     Malformed {
         line: u64,
     },
 }
 
-impl MemberRecord {
+impl MemberRecord<'_> {
     /// The segment covering `date`: the one with the latest start among those that cover it.
     pub fn covering(segments: &[Segment], date: NaiveDate) -> Option<&Segment> {
         segments
@@ -175,12 +175,26 @@ pub struct Snapshot {
     pub segments: u64,
     /// Malformed lines of batch members.
     pub malformed_lines: u64,
-    members: IdMap<MemberRecord>,
+    /// Every batch member's good segments, grouped by member in line order: one vector, so
+    /// a million members cost no allocation each.
+    store: Vec<Segment>,
+    members: IdMap<Entry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    Segments { start: usize, len: usize },
+    Malformed { line: u64 },
 }
 
 impl Snapshot {
-    pub fn member(&self, id: MemberId) -> Option<&MemberRecord> {
-        self.members.get(&id)
+    pub fn member(&self, id: MemberId) -> Option<MemberRecord<'_>> {
+        Some(match *self.members.get(&id)? {
+            Entry::Segments { start, len } => {
+                MemberRecord::Segments(&self.store[start..start + len])
+            }
+            Entry::Malformed { line } => MemberRecord::Malformed { line },
+        })
     }
 }
 
@@ -311,37 +325,53 @@ pub fn scan(
         ..Snapshot::default()
     };
     // Line numbers: the header is line 1; each chunk starts where the previous one ended.
+    let mut found: Vec<(MemberId, Result<Segment, u64>)> =
+        Vec::with_capacity(chunks.iter().map(|(_, c)| c.found.len()).sum());
     let mut first_line = 2u64;
     for (_, chunk) in chunks {
         snapshot.segments += chunk.data_lines;
         let base = first_line;
         first_line += chunk.lines;
-        for (id, parsed) in chunk.found {
+        found.extend(chunk.found.into_iter().map(|(id, parsed)| {
             let parsed = parsed
                 .map(|mut segment| {
                     segment.line += base;
                     segment
                 })
                 .map_err(|offset| offset + base);
-            let entry = snapshot
-                .members
-                .entry(id)
-                .or_insert_with(|| MemberRecord::Segments(Vec::new()));
-            match parsed {
-                Err(line) => {
-                    snapshot.malformed_lines += 1;
-                    if !matches!(entry, MemberRecord::Malformed { .. }) {
-                        *entry = MemberRecord::Malformed { line };
-                    }
-                }
-                Ok(segment) => {
-                    if let MemberRecord::Segments(segments) = entry {
-                        segments.push(segment);
-                    }
-                }
-            }
-        }
+            (id, parsed)
+        }));
     }
+    // Group by member, keeping line order within a member.
+    let line = |parsed: &Result<Segment, u64>| match parsed {
+        Ok(segment) => segment.line,
+        Err(line) => *line,
+    };
+    found.sort_unstable_by_key(|(id, parsed)| (*id, line(parsed)));
+    snapshot.malformed_lines = found.iter().filter(|(_, p)| p.is_err()).count() as u64;
+    let mut stored = 0;
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        let entry = match group.iter().find_map(|(_, p)| p.as_ref().err()) {
+            Some(line) => Entry::Malformed { line: *line },
+            None => Entry::Segments {
+                start: stored,
+                len: group.len(),
+            },
+        };
+        if let Entry::Segments { len, .. } = entry {
+            stored += len;
+        }
+        snapshot.members.insert(group[0].0, entry);
+    }
+    // Collected in place (the standard library reuses `found`'s allocation): no second copy.
+    let members = &snapshot.members;
+    snapshot.store = found
+        .into_iter()
+        .filter_map(|(id, parsed)| match members.get(&id) {
+            Some(Entry::Segments { .. }) => parsed.ok(),
+            _ => None,
+        })
+        .collect();
     Ok(snapshot)
 }
 

@@ -30,7 +30,7 @@ pub fn lookup<'s>(record: &Record, snapshot: &'s Snapshot) -> Option<Lookup<'s>>
     let id = record.member_id.get()?;
     Some(match snapshot.member(id) {
         None => Lookup::Absent,
-        Some(MemberRecord::Malformed { line }) => Lookup::Malformed { line: *line },
+        Some(MemberRecord::Malformed { line }) => Lookup::Malformed { line },
         Some(MemberRecord::Segments(segments)) => {
             let covering = record
                 .effective
