@@ -44,7 +44,7 @@ pub fn read_batch(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> 
 pub fn read_batch_with_progress(
     path: &Path,
     sheet: Option<&str>,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Batch, FileError> {
     let display = path.display().to_string();
     let unreadable = |reason: String| FileError::Unreadable {
@@ -248,7 +248,7 @@ impl<'a, 'p> SheetCells<'a, 'p> {
 /// Turns rows into the batch: finds the header row, then keeps every non-empty row below it.
 pub(crate) struct Assembler<'p> {
     path: &'p str,
-    progress: &'p dyn Fn(u64),
+    progress: &'p (dyn Fn(u64) + Sync),
     non_empty_rows: usize,
     layout: Option<Layout>,
     first_col: usize,
@@ -257,7 +257,7 @@ pub(crate) struct Assembler<'p> {
 }
 
 impl<'p> Assembler<'p> {
-    pub(crate) fn new(path: &'p str, progress: &'p dyn Fn(u64)) -> Self {
+    pub(crate) fn new(path: &'p str, progress: &'p (dyn Fn(u64) + Sync)) -> Self {
         Assembler {
             path,
             progress,

@@ -72,10 +72,7 @@ pub(crate) fn read(
             let mut reader = b
                 .worksheet_cells_reader(&sheet)
                 .map_err(|e| unreadable(&e))?;
-            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
-                let (row, col) = cell.get_position();
-                cells.push(row, col, cell.get_value())?;
-            }
+            stream(|| reader.next_cell(), cells, &unreadable)?;
             is_1904
         }
         Book::Xlsb(b) => {
@@ -83,25 +80,100 @@ pub(crate) fn read(
             let mut reader = b
                 .worksheet_cells_reader(&sheet)
                 .map_err(|e| unreadable(&e))?;
-            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
-                let (row, col) = cell.get_position();
-                cells.push(row, col, cell.get_value())?;
-            }
+            stream(|| reader.next_cell(), cells, &unreadable)?;
             is_1904
         }
         Book::Xls(b) => {
             let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
+            cells.finish()?;
             b.has_1904_epoch()
         }
         Book::Ods(b) => {
             let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
+            cells.finish()?;
             false
         }
     };
-    cells.finish()?;
     Ok(WorkbookInfo { sheet, is_1904 })
+}
+
+/// Streams a sheet's cells: this thread only decodes cells (calamine's XML parse is the
+/// floor of the whole run); a second thread formats their text and builds the rows.
+fn stream<'a, E: std::fmt::Display>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    cells: SheetCells<'_, '_>,
+    unreadable: &dyn Fn(&dyn std::fmt::Display) -> FileError,
+) -> Result<(), FileError> {
+    const BATCH: usize = 8192;
+    /// Cells in transit. Text is copied into one buffer (cloning a String per cell would cost
+    /// an allocation each on the thread that sets the pace); other values travel as they are.
+    #[derive(Default)]
+    struct Batch<'a> {
+        text: String,
+        cells: Vec<(u32, u32, Result<std::ops::Range<usize>, DataRef<'a>>)>,
+    }
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch<'a>>(4);
+    std::thread::scope(|scope| {
+        let assembler = scope.spawn(move || -> Result<(), FileError> {
+            let mut cells = cells;
+            for batch in receiver {
+                for (row, col, value) in &batch.cells {
+                    match value {
+                        Ok(range) => {
+                            let text = DataRef::SharedString(&batch.text[range.clone()]);
+                            cells.push(*row, *col, &text)?;
+                        }
+                        Err(value) => cells.push(*row, *col, value)?,
+                    }
+                }
+            }
+            cells.finish()
+        });
+        let mut batch = Batch::default();
+        let mut read_error = None;
+        loop {
+            match next() {
+                Ok(Some(cell)) => {
+                    let (row, col) = cell.get_position();
+                    let value = match cell.get_value() {
+                        DataRef::String(s) => Ok(s.as_str()),
+                        DataRef::SharedString(s) => Ok(*s),
+                        other => Err(other.clone()),
+                    };
+                    let value = value.map(|text| {
+                        let start = batch.text.len();
+                        batch.text.push_str(text);
+                        start..batch.text.len()
+                    });
+                    batch.cells.push((row, col, value));
+                    if batch.cells.len() == BATCH {
+                        let full = std::mem::take(&mut batch);
+                        if sender.send(full).is_err() {
+                            break; // the assembler stopped on an error: it reports it
+                        }
+                    }
+                }
+                Ok(None) => {
+                    let _ = sender.send(batch);
+                    break;
+                }
+                Err(e) => {
+                    read_error = Some(unreadable(&e));
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        let assembled = assembler
+            .join()
+            .unwrap_or_else(|_| Err(unreadable(&"the row assembler stopped unexpectedly")));
+        match read_error {
+            Some(error) => Err(error),
+            None => assembled,
+        }
+    })
 }
 
 fn push_range(cells: &mut SheetCells, range: &calamine::Range<Data>) -> Result<(), FileError> {
