@@ -203,6 +203,11 @@ pub fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A coded value with a canonical upper-case name.
+pub trait CodeName: Copy {
+    fn name(self) -> &'static str;
+}
+
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $canon:literal [$($alias:literal),*]),* $(,)? }) => {
         $(#[$meta])*
@@ -236,6 +241,12 @@ macro_rules! code_enum {
                     });
                 let key = code_key(text);
                 KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+            }
+        }
+
+        impl CodeName for $name {
+            fn name(self) -> &'static str {
+                self.as_str()
             }
         }
 

@@ -35,7 +35,8 @@ pub struct Reference {
     pub source: String,
     plans: HashMap<String, Plan>,
     cps: HashMap<String, Cp>,
-    partnerships: HashSet<(String, String)>,
+    /// Plan key → the keys of its partner CPs.
+    partnerships: HashMap<String, HashSet<String>>,
     /// CP key → 5-digit ZIPs and 3-digit prefixes.
     service_areas: HashMap<String, Vec<String>>,
     plan_order: Vec<String>,
@@ -45,6 +46,26 @@ pub struct Reference {
 /// IDs match ignoring case and surrounding spaces.
 pub fn id_key(id: &str) -> String {
     id.trim().to_uppercase()
+}
+
+/// True when two IDs are the same, ignoring case and surrounding spaces.
+pub fn same_id(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        id_key(a) == id_key(b)
+    }
+}
+
+/// `id_key` without allocating when the ID is already in that form, as it almost always is.
+fn lookup_key(id: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = id.trim();
+    if trimmed.bytes().any(|b| b.is_ascii_lowercase()) || !trimmed.is_ascii() {
+        std::borrow::Cow::Owned(trimmed.to_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(trimmed)
+    }
 }
 
 const FILES: [(&str, &str); 4] = [
@@ -140,7 +161,11 @@ impl Reference {
             if !reference.cps.contains_key(&id_key(&cp)) {
                 return Err(bad(format!("CP {cp:?} is not in cps.csv")));
             }
-            reference.partnerships.insert((id_key(&plan), id_key(&cp)));
+            reference
+                .partnerships
+                .entry(id_key(&plan))
+                .or_default()
+                .insert(id_key(&cp));
         }
         for (line, [cp, zip]) in records(areas, ["cp_id", "zip"])? {
             let bad = |reason: String| bad_line(&areas.0, line, reason);
@@ -163,15 +188,15 @@ impl Reference {
     }
 
     pub fn plan(&self, id: &str) -> Option<&Plan> {
-        self.plans.get(&id_key(id))
+        self.plans.get(lookup_key(id).as_ref())
     }
 
     pub fn cp(&self, id: &str) -> Option<&Cp> {
-        self.cps.get(&id_key(id))
+        self.cps.get(lookup_key(id).as_ref())
     }
 
     pub fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
-        if id_key(id) == "MASSHEALTH" {
+        if lookup_key(id) == "MASSHEALTH" {
             return Some(Submitter::MassHealth);
         }
         self.plan(id)
@@ -181,20 +206,21 @@ impl Reference {
 
     pub fn has_partnership(&self, plan: &Plan, cp: &Cp) -> bool {
         self.partnerships
-            .contains(&(id_key(&plan.id), id_key(&cp.id)))
+            .get(lookup_key(&plan.id).as_ref())
+            .is_some_and(|cps| cps.contains(lookup_key(&cp.id).as_ref()))
     }
 
     /// True when the ZIP is one of the CP's ZIPs or starts with one of its prefixes.
     pub fn serves(&self, cp: &Cp, zip: &Zip) -> bool {
         self.service_areas
-            .get(&id_key(&cp.id))
+            .get(lookup_key(&cp.id).as_ref())
             .is_some_and(|areas| areas.iter().any(|a| zip.as_str().starts_with(a.as_str())))
     }
 
     /// The CP's service area: 5-digit ZIPs and 3-digit prefixes.
     pub fn service_area(&self, cp: &Cp) -> &[String] {
         self.service_areas
-            .get(&id_key(&cp.id))
+            .get(lookup_key(&cp.id).as_ref())
             .map_or(&[], Vec::as_slice)
     }
 

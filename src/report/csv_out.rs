@@ -30,13 +30,14 @@ pub fn write(out: &mut impl Write, table: Table<'_>) -> std::io::Result<()> {
 
 fn render(table: &Table<'_>, rows: std::ops::Range<usize>) -> std::io::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 128));
-    let mut record = csv::StringRecord::new();
+    let mut field = String::new();
     for index in rows {
-        record.clear();
         for value in &table.row(index) {
-            record.push_field(&value.to_text());
+            field.clear();
+            value.write_text(&mut field);
+            writer.write_field(&field)?;
         }
-        writer.write_record(&record)?;
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.into_inner().map_err(|e| e.into_error())
 }

@@ -1,34 +1,49 @@
 //! The report tables (SPEC 4.2), as rows of typed values that the CSV and workbook writers
 //! both render. Rows are produced lazily so a million-row report is never built in memory.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::Judged;
 use crate::batch::{CellKind, RawRow};
-use crate::model::Action;
+use crate::model::{Action, CodeName};
 use crate::reference::Reference;
 use crate::rules::format::{Record, parse_row};
 use crate::rules::{Context, Finding, RowOutcome, Severity, Val};
 
-/// One value of a report cell.
+/// One value of a report cell; text borrows from the batch wherever it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Blank,
-    Text(String),
+    Text(Cow<'a, str>),
     /// An identifier that must stay text (Member ID, ZIP): never turned into a number.
-    Id(String),
+    Id(Cow<'a, str>),
     Int(u64),
     Date(NaiveDate),
 }
 
-impl Value {
-    pub fn to_text(&self) -> String {
+impl Value<'_> {
+    /// Appends the value's text to `out`.
+    pub fn write_text(&self, out: &mut String) {
+        use std::fmt::Write;
         match self {
-            Value::Blank => String::new(),
-            Value::Text(s) | Value::Id(s) => s.clone(),
-            Value::Int(n) => n.to_string(),
-            Value::Date(d) => d.to_string(),
+            Value::Blank => {}
+            Value::Text(s) | Value::Id(s) => out.push_str(s),
+            // Writing to a String cannot fail.
+            Value::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Date(d) => {
+                let _ = write!(out, "{d}");
+            }
         }
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write_text(&mut out);
+        out
     }
 }
 
@@ -37,14 +52,14 @@ impl Value {
 pub struct Table<'a> {
     pub headers: Vec<String>,
     pub len: usize,
-    row: Box<dyn Fn(usize) -> Vec<Value> + Sync + 'a>,
+    row: Box<dyn Fn(usize) -> Vec<Value<'a>> + Sync + 'a>,
 }
 
 impl<'a> Table<'a> {
     fn new(
         headers: Vec<String>,
         len: usize,
-        row: impl Fn(usize) -> Vec<Value> + Sync + 'a,
+        row: impl Fn(usize) -> Vec<Value<'a>> + Sync + 'a,
     ) -> Table<'a> {
         Table {
             headers,
@@ -53,11 +68,11 @@ impl<'a> Table<'a> {
         }
     }
 
-    pub fn row(&self, index: usize) -> Vec<Value> {
+    pub fn row(&self, index: usize) -> Vec<Value<'a>> {
         (self.row)(index)
     }
 
-    pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + '_ {
+    pub fn rows(&self) -> impl Iterator<Item = Vec<Value<'a>>> + '_ {
         (0..self.len).map(|i| self.row(i))
     }
 }
@@ -106,46 +121,48 @@ fn indexes(judged: &Judged, keep: impl Fn(&RowOutcome) -> bool) -> Vec<usize> {
         .collect()
 }
 
-fn text<T: ToString>(value: &Val<T>) -> Value {
-    value
-        .ok()
-        .map_or(Value::Blank, |v| Value::Text(v.to_string()))
+fn text<'a>(value: &Val<Cow<'a, str>>) -> Value<'a> {
+    value.ok().map_or(Value::Blank, |v| Value::Text(v.clone()))
 }
 
-fn date(value: &Val<NaiveDate>) -> Value {
+fn code<T: CodeName>(value: &Val<T>) -> Value<'static> {
+    value
+        .get()
+        .map_or(Value::Blank, |v| Value::Text(Cow::Borrowed(v.name())))
+}
+
+fn date(value: &Val<NaiveDate>) -> Value<'static> {
     value.get().map_or(Value::Blank, Value::Date)
 }
 
 /// An ID in the roster's own spelling.
-fn cp_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
+fn cp_id<'r>(reference: &'r Reference, id: &Val<Cow<'_, str>>) -> Value<'r> {
     match id.ok() {
-        Some(id) => Value::Text(
-            reference
-                .cp(id)
-                .map_or_else(|| id.to_uppercase(), |c| c.id.clone()),
-        ),
+        Some(id) => Value::Text(reference.cp(id).map_or_else(
+            || Cow::Owned(id.to_uppercase()),
+            |c| Cow::Borrowed(c.id.as_str()),
+        )),
         None => Value::Blank,
     }
 }
 
-fn plan_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
+fn plan_id<'r>(reference: &'r Reference, id: &Val<Cow<'_, str>>) -> Value<'r> {
     match id.ok() {
-        Some(id) => Value::Text(
-            reference
-                .plan(id)
-                .map_or_else(|| id.to_uppercase(), |p| p.id.clone()),
-        ),
+        Some(id) => Value::Text(reference.plan(id).map_or_else(
+            || Cow::Owned(id.to_uppercase()),
+            |p| Cow::Borrowed(p.id.as_str()),
+        )),
         None => Value::Blank,
     }
 }
 
-fn submitter_id(reference: &Reference, id: &Val<std::borrow::Cow<'_, str>>) -> Value {
+fn submitter_id<'r>(reference: &'r Reference, id: &Val<Cow<'_, str>>) -> Value<'r> {
     use crate::reference::Submitter;
     match id.ok().map(|id| (id, reference.submitter(id))) {
         Some((_, Some(Submitter::MassHealth))) => Value::Text("MASSHEALTH".into()),
-        Some((_, Some(Submitter::Plan(p)))) => Value::Text(p.id.clone()),
-        Some((_, Some(Submitter::Cp(c)))) => Value::Text(c.id.clone()),
-        Some((id, None)) => Value::Text(id.to_uppercase()),
+        Some((_, Some(Submitter::Plan(p)))) => Value::Text(Cow::Borrowed(p.id.as_str())),
+        Some((_, Some(Submitter::Cp(c)))) => Value::Text(Cow::Borrowed(c.id.as_str())),
+        Some((id, None)) => Value::Text(Cow::Owned(id.to_uppercase())),
         None => Value::Blank,
     }
 }
@@ -167,24 +184,24 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
             .collect();
         vec![
             Value::Int(raw.source_row.into()),
-            text(&r.action),
+            code(&r.action),
             r.member_id
                 .ok()
-                .map_or(Value::Blank, |m| Value::Id(m.to_string())),
+                .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string()))),
             text(&r.last_name),
             text(&r.first_name),
             date(&r.date_of_birth),
-            text(&r.program),
+            code(&r.program),
             cp_id(ctx.reference, &r.cp_id),
             cp_id(ctx.reference, &r.from_cp_id),
             plan_id(ctx.reference, &r.plan_id),
             date(&r.effective),
-            text(&r.reason),
+            code(&r.reason),
             submitter_id(ctx.reference, &r.submitter),
             outcome
                 .path
-                .map_or(Value::Blank, |p| Value::Text(p.as_str().into())),
-            Value::Text(warnings.join(";")),
+                .map_or(Value::Blank, |p| Value::Text(Cow::Borrowed(p.as_str()))),
+            Value::Text(Cow::Owned(warnings.join(";"))),
         ]
     })
 }
@@ -200,15 +217,15 @@ pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
             Value::Int(raw.source_row.into()),
             r.member_id
                 .ok()
-                .map_or(Value::Blank, |m| Value::Id(m.to_string())),
+                .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string()))),
             text(&r.last_name),
             text(&r.first_name),
-            text(&r.program),
+            code(&r.program),
             cp_id(ctx.reference, &r.from_cp_id),
             cp_id(ctx.reference, &r.cp_id),
             plan_id(ctx.reference, &r.plan_id),
             date(&r.effective),
-            text(&r.reason),
+            code(&r.reason),
         ]
     })
 }
@@ -229,24 +246,14 @@ pub fn rejected(judged: &Judged) -> Table<'_> {
             let cell = raw.cell(i);
             match cell.kind {
                 CellKind::Empty => Value::Blank,
-                _ => Value::Text(cell.text.to_string()),
+                _ => Value::Text(Cow::Borrowed(cell.text)),
             }
         }));
         let errors: Vec<_> = outcome.findings.iter().filter(|f| f.is_error()).collect();
-        values.push(Value::Text(
-            errors
-                .iter()
-                .map(|f| f.code.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-        ));
-        values.push(Value::Text(
-            errors
-                .iter()
-                .map(|f| f.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" | "),
-        ));
+        let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
+        let messages: Vec<&str> = errors.iter().map(|f| f.message.as_str()).collect();
+        values.push(Value::Text(Cow::Owned(codes.join(";"))));
+        values.push(Value::Text(Cow::Owned(messages.join(" | "))));
         values
     })
 }
@@ -265,7 +272,7 @@ pub fn findings(judged: &Judged) -> Table<'_> {
                 .map_or(Value::Blank, |c| Value::Text(c.header().into())),
             Value::Text(f.code.as_str().into()),
             Value::Text(f.severity().as_str().into()),
-            Value::Text(f.message.clone()),
+            Value::Text(Cow::Borrowed(f.message.as_str())),
         ]
     })
 }

@@ -7,7 +7,7 @@ use super::format::Record;
 use super::{Code, Finding, Val};
 use crate::evs::{MemberRecord, Segment, Snapshot};
 use crate::model::{Action, Column};
-use crate::reference::{Reference, id_key};
+use crate::reference::{Reference, same_id};
 
 /// What the snapshot holds for a row's member.
 #[derive(Debug, Clone, Copy)]
@@ -192,12 +192,12 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
     let same = |id: &Val<std::borrow::Cow<'_, str>>| {
         id.ok()
             .filter(|id| reference.cp(id).is_some())
-            .map(|id| id_key(id) == id_key(evs_cp))
+            .map(|id| same_id(id, evs_cp))
     };
     if enroll_or_transfer
         && let (Val::Ok(plan), Some(segment)) = (&record.plan_id, applicable)
         && reference.plan(plan).is_some()
-        && id_key(plan) != id_key(&segment.plan_id)
+        && !same_id(plan, &segment.plan_id)
     {
         let evs_plan = if segment.plan_id.is_empty() {
             "no plan".to_string()

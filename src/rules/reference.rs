@@ -4,7 +4,7 @@ use super::eligibility::Facts;
 use super::format::Record;
 use super::{Code, Context, Finding, Val};
 use crate::model::{Action, Column, Dmh};
-use crate::reference::{Submitter, id_key};
+use crate::reference::{Submitter, same_id};
 
 pub fn check(
     record: &Record,
@@ -59,7 +59,7 @@ pub fn check(
         );
     }
     if let (Val::Ok(to), Val::Ok(from)) = (&record.cp_id, &record.from_cp_id)
-        && id_key(to) == id_key(from)
+        && same_id(to, from)
     {
         push(
             Column::FromCpId,
@@ -95,9 +95,7 @@ pub fn check(
         ),
         Some(Submitter::MassHealth) => {}
         Some(Submitter::Cp(me)) => {
-            let mine = |id: &Val<std::borrow::Cow<'_, str>>| {
-                id.ok().map(|id| id_key(id) == id_key(&me.id))
-            };
+            let mine = |id: &Val<std::borrow::Cow<'_, str>>| id.ok().map(|id| same_id(id, &me.id));
             let as_cp = mine(&record.cp_id);
             let as_from = if record.is(Action::Transfer) {
                 mine(&record.from_cp_id)
@@ -120,7 +118,7 @@ pub fn check(
         Some(Submitter::Plan(me)) => {
             let allowed = match &record.plan_id {
                 Val::Ok(_) if plan.is_none() => true, // unknown plan: C003 says it
-                Val::Ok(id) => id_key(id) == id_key(&me.id),
+                Val::Ok(id) => same_id(id, &me.id),
                 // A blank Plan ID that is required already has S001.
                 Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
                 _ => false,
