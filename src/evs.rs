@@ -218,6 +218,123 @@ pub fn scan(
     workers: usize,
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
+    let pass = pass(path, workers, progress, |chunk, _, layout| {
+        scan_chunk(chunk, layout, &Filter::Ids(wanted))
+    })?;
+    Ok(assemble(path, pass.chunks))
+}
+
+/// An index of an uncompressed snapshot: every line's member ID and byte offset, 16 bytes a
+/// line. It is built while the batch is read (the two inputs read at once, on two cores),
+/// then [`Index::resolve`] parses only the batch members' lines.
+pub struct Index {
+    path: std::path::PathBuf,
+    /// (member, byte offset of the line), sorted.
+    entries: Vec<(MemberId, u64)>,
+    /// Every data line of the snapshot.
+    data_lines: u64,
+}
+
+impl Index {
+    /// True when the snapshot can be indexed: it is not compressed (a gzip stream cannot be
+    /// read at an offset, and the index would cost more than the scan it saves).
+    pub fn possible(path: &Path) -> bool {
+        !is_gzip(path)
+    }
+
+    pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
+        let pass = pass(path, workers, &|_| {}, index_chunk)?;
+        let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
+        let mut entries: Vec<(MemberId, u64)> =
+            Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
+        for chunk in pass.chunks {
+            entries.extend(chunk.entries);
+        }
+        entries.sort_unstable();
+        Ok(Index {
+            path: path.to_path_buf(),
+            entries,
+            data_lines,
+        })
+    }
+
+    /// The snapshot of the members in `wanted`: a second pass that jumps from one wanted
+    /// line to the next instead of reading every line's member ID.
+    pub fn resolve(
+        self,
+        wanted: &IdSet,
+        workers: usize,
+        progress: Progress<'_>,
+    ) -> Result<Snapshot, FileError> {
+        use rayon::prelude::*;
+        // The wanted lines in (member, offset) order, the order the snapshot keeps them in:
+        // each one's rank is the slot its segment goes to, so no sort of segments is needed.
+        let wanted_lines: Vec<(MemberId, u64)> = self
+            .entries
+            .into_par_iter()
+            .filter(|(id, _)| wanted.contains(id))
+            .collect();
+        let mut offsets: Vec<(u64, MemberId, u32)> = wanted_lines
+            .iter()
+            .enumerate()
+            .map(|(slot, (id, offset))| (*offset, *id, slot as u32))
+            .collect();
+        drop(wanted_lines);
+        offsets.par_sort_unstable();
+        let pass = pass(&self.path, workers, progress, |chunk, start, layout| {
+            scan_chunk(
+                chunk,
+                layout,
+                &Filter::Offsets {
+                    start,
+                    offsets: &offsets,
+                },
+            )
+        })?;
+        let mut snapshot = assemble(&self.path, pass.chunks);
+        snapshot.segments = self.data_lines;
+        Ok(snapshot)
+    }
+}
+
+/// A `.gz` name, or gzip's magic bytes.
+fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || (std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && magic == [0x1F, 0x8B])
+}
+
+/// Which lines a scan parses fully.
+enum Filter<'a> {
+    /// Lines whose member is in the set.
+    Ids(&'a IdSet),
+    /// The lines at these byte offsets (sorted), with their member and the slot their
+    /// segment goes to; `start` is the chunk's offset.
+    Offsets {
+        start: u64,
+        offsets: &'a [(u64, MemberId, u32)],
+    },
+}
+
+/// One chunked pass over the snapshot.
+struct Pass<R> {
+    chunks: Vec<R>,
+}
+
+/// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
+/// a bounded queue (at most a few chunks in memory, whatever the file's size), calling
+/// `per_chunk(bytes, byte offset in the (decompressed) stream, layout)`. Results come back in
+/// file order.
+fn pass<R: Send>(
+    path: &Path,
+    workers: usize,
+    progress: Progress<'_>,
+    per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
+) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
     let display = path.display().to_string();
     let fail = |reason: String| FileError::Evs {
@@ -233,15 +350,7 @@ pub fn scan(
         read: 0,
         progress,
     };
-    let mut magic = [0u8; 2];
-    let gz = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-        || {
-            let mut probe = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
-            probe.read(&mut magic).map_err(|e| fail(io_reason(&e)))? == 2 && magic == [0x1F, 0x8B]
-        };
-    let mut reader: Box<dyn Read + Send> = if gz {
+    let mut reader: Box<dyn Read + Send> = if is_gzip(path) {
         Box::new(flate2::read::MultiGzDecoder::new(
             std::io::BufReader::with_capacity(1 << 20, counting),
         ))
@@ -252,7 +361,7 @@ pub fn scan(
     // The header line.
     let mut buffer = Vec::with_capacity(CHUNK + 4096);
     let header_end = loop {
-        if let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+        if let Some(end) = memchr::memchr(b'\n', &buffer) {
             break end;
         }
         let read =
@@ -265,22 +374,23 @@ pub fn scan(
         }
     };
     let layout = parse_header(&buffer[..header_end]).map_err(fail)?;
-    buffer.drain(..(header_end + 1).min(buffer.len()));
+    let header_bytes = (header_end + 1).min(buffer.len());
+    buffer.drain(..header_bytes);
 
-    let results: Mutex<Vec<(usize, ChunkResult)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
     let mut read_error = None;
-    // The reader (this thread) hands chunks to `workers` scanning threads through a bounded
-    // queue, so at most a few chunks are in memory at once whatever the file's size.
-    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(workers);
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let (work_rx, results) = (&work_rx, &results);
+            let (work_rx, results, per_chunk) = (&work_rx, &results, &per_chunk);
             scope.spawn(move || {
                 loop {
                     let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
-                    let Some((index, chunk)) = next else { break };
-                    let result = scan_chunk(&chunk, layout, wanted);
+                    let Some((index, start, chunk)) = next else {
+                        break;
+                    };
+                    let result = per_chunk(&chunk, start, layout);
                     if let Ok(mut all) = results.lock() {
                         all.push((index, result));
                     }
@@ -288,6 +398,7 @@ pub fn scan(
             });
         }
         let mut index = 0;
+        let mut offset = header_bytes as u64;
         loop {
             let eof = match fill_chunk(&mut reader, &mut buffer) {
                 Ok(eof) => eof,
@@ -305,9 +416,11 @@ pub fn scan(
             rest.extend_from_slice(&buffer[cut..]);
             buffer.truncate(cut);
             let chunk = std::mem::replace(&mut buffer, rest);
-            if work_tx.send((index, chunk)).is_err() {
+            let length = chunk.len() as u64;
+            if work_tx.send((index, offset, chunk)).is_err() {
                 break;
             }
+            offset += length;
             index += 1;
             if eof {
                 break;
@@ -320,15 +433,24 @@ pub fn scan(
     }
     let mut chunks = results.into_inner().unwrap_or_default();
     chunks.sort_by_key(|(i, _)| *i);
+    Ok(Pass {
+        chunks: chunks.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+/// Builds the snapshot from the chunk results of a pass, in file order.
+fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
     let mut snapshot = Snapshot {
-        path: display,
+        path: path.display().to_string(),
         ..Snapshot::default()
     };
     // Line numbers: the header is line 1; each chunk starts where the previous one ended.
     let mut found: Vec<(MemberId, Result<Segment, u64>)> =
-        Vec::with_capacity(chunks.iter().map(|(_, c)| c.found.len()).sum());
+        Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
+    let mut slots: Vec<u32> = Vec::new();
     let mut first_line = 2u64;
-    for (_, chunk) in chunks {
+    for chunk in chunks {
+        slots.extend(chunk.slots);
         snapshot.segments += chunk.data_lines;
         let base = first_line;
         first_line += chunk.lines;
@@ -347,7 +469,11 @@ pub fn scan(
         Ok(segment) => segment.line,
         Err(line) => *line,
     };
-    found.sort_unstable_by_key(|(id, parsed)| (*id, line(parsed)));
+    if slots.len() == found.len() && !found.is_empty() {
+        permute_in_place(&mut found, &mut slots);
+    } else {
+        found.sort_unstable_by_key(|(id, parsed)| (*id, line(parsed)));
+    }
     snapshot.malformed_lines = found.iter().filter(|(_, p)| p.is_err()).count() as u64;
     let mut stored = 0;
     for group in found.chunk_by(|a, b| a.0 == b.0) {
@@ -372,7 +498,19 @@ pub fn scan(
             _ => None,
         })
         .collect();
-    Ok(snapshot)
+    snapshot
+}
+
+/// Moves each item to the index its slot names (slots are a permutation), in place: one
+/// swap per misplaced item and no second copy of the items.
+fn permute_in_place<T>(items: &mut [T], slots: &mut [u32]) {
+    for i in 0..items.len() {
+        while slots[i] as usize != i {
+            let j = slots[i] as usize;
+            items.swap(i, j);
+            slots.swap(i, j);
+        }
+    }
 }
 
 /// Reads up to `want` more bytes onto the end of `buffer`; returns how many were read.
@@ -435,55 +573,115 @@ fn parse_header(line: &[u8]) -> Result<Layout, String> {
 
 #[derive(Default)]
 struct ChunkResult {
-    /// Physical lines in the chunk (newlines), to number the lines of later chunks.
+    /// Physical lines in the chunk, to number the lines of later chunks.
     lines: u64,
     data_lines: u64,
     /// Batch members' lines: the segment, or the line's offset in the chunk when malformed.
     found: Vec<(MemberId, Result<Segment, u64>)>,
+    /// With an index: where each of `found` goes in (member, line) order.
+    slots: Vec<u32>,
 }
 
-fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
+fn scan_chunk(chunk: &[u8], layout: Layout, filter: &Filter<'_>) -> ChunkResult {
     let mut result = ChunkResult::default();
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(layout.fields);
     let mut owned = csv::ByteRecord::new();
-    let mut start = 0;
-    let mut offset = 0u64;
-    while start < chunk.len() {
-        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
-        let line = &chunk[start..end];
-        let line_offset = offset;
-        start = end + 1;
-        offset += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        result.data_lines += 1;
-        let quoted = memchr::memchr(b'"', line).is_some();
-        let Some(id) = member_id_of(line, layout, quoted) else {
-            continue;
-        };
-        if !wanted.contains(&id) {
-            continue;
-        }
+    let mut parse = |line: &[u8], quoted: bool, number: u64| -> Result<Segment, u64> {
         let segment = if quoted {
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .delimiter(layout.delimiter)
                 .from_reader(line);
             match reader.read_byte_record(&mut owned) {
-                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, line_offset),
+                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, number),
                 _ => None,
             }
         } else {
-            fields.clear();
-            fields.extend(line.split(|b| *b == layout.delimiter));
-            parse_segment(&fields, layout, line_offset)
+            let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
+            parse_segment(&fields, layout, number)
         };
-        result.found.push((id, segment.ok_or(line_offset)));
+        segment.ok_or(number)
+    };
+    match filter {
+        Filter::Ids(wanted) => {
+            for (number, line) in lines(chunk) {
+                result.lines = number + 1;
+                if line.is_empty() {
+                    continue;
+                }
+                result.data_lines += 1;
+                let quoted = memchr::memchr(b'"', line).is_some();
+                match member_id_of(line, layout, quoted) {
+                    Some(id) if wanted.contains(&id) => {
+                        result.found.push((id, parse(line, quoted, number)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Filter::Offsets { start, offsets } => {
+            let end = start + chunk.len() as u64;
+            let from = offsets.partition_point(|(o, ..)| o < start);
+            let to = offsets.partition_point(|(o, ..)| *o < end);
+            let (mut position, mut number) = (0usize, 0u64);
+            for (offset, id, slot) in &offsets[from..to] {
+                result.slots.push(*slot);
+                let at = (offset - start) as usize;
+                number += memchr::memchr_iter(b'\n', &chunk[position..at]).count() as u64;
+                position = at;
+                let line_end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |p| at + p);
+                let line = &chunk[at..line_end];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let quoted = memchr::memchr(b'"', line).is_some();
+                result.found.push((*id, parse(line, quoted, number)));
+            }
+            result.lines = memchr::memchr_iter(b'\n', chunk).count() as u64
+                + u64::from(!chunk.is_empty() && !chunk.ends_with(b"\n"));
+        }
     }
-    result.lines = offset;
     result
+}
+
+/// The lines of a chunk with their number in it (from 0), without their `\r\n` or `\n`.
+fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut number = 0u64;
+    std::iter::from_fn(move || {
+        if start >= chunk.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+        let line = &chunk[start..end];
+        let item = (number, line.strip_suffix(b"\r").unwrap_or(line));
+        start = end + 1;
+        number += 1;
+        Some(item)
+    })
+}
+
+/// One chunk's part of an [`Index`].
+struct IndexChunk {
+    entries: Vec<(MemberId, u64)>,
+    data_lines: u64,
+}
+
+fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
+    let mut entries = Vec::with_capacity(chunk.len() / 64);
+    let mut data_lines = 0;
+    let base = chunk.as_ptr() as usize;
+    for (_, line) in lines(chunk) {
+        if line.is_empty() {
+            continue;
+        }
+        data_lines += 1;
+        let quoted = memchr::memchr(b'"', line).is_some();
+        if let Some(id) = member_id_of(line, layout, quoted) {
+            entries.push((id, start + (line.as_ptr() as usize - base) as u64));
+        }
+    }
+    IndexChunk {
+        entries,
+        data_lines,
+    }
 }
 
 /// The member ID of a line, reading only as far as its member_id field.
@@ -573,5 +771,91 @@ impl Read for ProgressReader<'_> {
         self.read += n as u64;
         (self.progress)(self.read);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u64) -> MemberId {
+        MemberId::parse_text(&format!("{n:012}")).unwrap()
+    }
+
+    /// A snapshot with everything a pass must get right: several segments per member,
+    /// quoted fields, CRLF, blank lines, malformed lines, and enough lines for many chunks.
+    fn snapshot_text() -> String {
+        let mut text = COLUMNS.join(",") + "\n";
+        for n in 0..60_000u64 {
+            let member = n % 25_000;
+            let last = if n % 97 == 0 {
+                "\"Smith, Jr\"".to_string()
+            } else {
+                format!("Last{member}")
+            };
+            let start = if n < 25_000 {
+                "2020-01-01"
+            } else {
+                "2025-06-01"
+            };
+            let line = match n {
+                777 => format!("{member:012},broken line"),
+                31_339 => format!(
+                    "{member:012},A,B,1980-01-01,2020-13-45,,STANDARD,ACPP01,N,N,N,NONE,02118,,,"
+                ),
+                _ => format!(
+                    "{member:012},{last},First,1980-01-01,{start},,STANDARD,ACPP01,N,N,N,NONE,02118,BHCP01,2024-01-01,"
+                ),
+            };
+            text.push_str(&line);
+            text.push_str(if n % 5 == 0 { "\r\n" } else { "\n" });
+            if n % 1_000 == 0 {
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn the_index_resolves_exactly_what_the_scan_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evs.csv");
+        std::fs::write(&path, snapshot_text()).unwrap();
+        let wanted: IdSet = (0..25_000).step_by(3).map(id).collect();
+        let scanned = scan(&path, &wanted, 2, &|_| {}).unwrap();
+        assert!(Index::possible(&path));
+        let resolved = Index::build(&path, 1)
+            .unwrap()
+            .resolve(&wanted, 2, &|_| {})
+            .unwrap();
+        assert_eq!(resolved.segments, scanned.segments);
+        assert_eq!(resolved.malformed_lines, scanned.malformed_lines);
+        assert_eq!(
+            scanned.malformed_lines, 2,
+            "lines of members 777 and 6339 are malformed"
+        );
+        for member in (0..25_000).map(id) {
+            assert_eq!(resolved.member(member), scanned.member(member), "{member}");
+        }
+        // Physical line numbers: header is line 1, blank lines count.
+        let first = scanned.member(id(3)).unwrap();
+        let MemberRecord::Segments(segments) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(segments[0].line, 6, "line 3 is blank");
+        assert_eq!(segments[0].last_name.as_str(), "Last3");
+    }
+
+    #[test]
+    fn gzip_snapshots_are_scanned_not_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evs.csv");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, snapshot_text().as_bytes()).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        assert!(!Index::possible(&path));
+        let wanted: IdSet = [id(3)].into_iter().collect();
+        let snapshot = scan(&path, &wanted, 2, &|_| {}).unwrap();
+        assert!(matches!(snapshot.member(id(3)), Some(MemberRecord::Segments(s)) if s.len() == 3));
     }
 }

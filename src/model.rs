@@ -178,10 +178,23 @@ pub fn header_key(text: &str) -> String {
 
 /// Code matching ignores case, spaces, hyphens and underscores.
 pub fn code_key(text: &str) -> String {
-    text.chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-')))
-        .flat_map(char::to_uppercase)
-        .collect()
+    code_key_cow(text).into_owned()
+}
+
+/// `code_key`, borrowing when the text is already a key (upper-case letters and digits).
+fn code_key_cow(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-')))
+            .flat_map(char::to_uppercase)
+            .collect(),
+    )
 }
 
 /// Trims text and turns runs of inner whitespace into one space; borrows when the text is
@@ -239,7 +252,7 @@ macro_rules! code_enum {
                             })
                             .collect()
                     });
-                let key = code_key(text);
+                let key = code_key_cow(text);
                 KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
             }
         }
@@ -467,10 +480,14 @@ impl Zip {
 
 /// Y/N values: Y, N, YES, NO, TRUE, FALSE, 1, 0 in any case.
 pub fn parse_yes_no(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_uppercase().as_str() {
-        "Y" | "YES" | "TRUE" | "1" => Some(true),
-        "N" | "NO" | "FALSE" | "0" => Some(false),
-        _ => None,
+    let text = text.trim();
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if is(&["Y", "YES", "TRUE", "1"]) {
+        Some(true)
+    } else if is(&["N", "NO", "FALSE", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -486,6 +503,9 @@ pub enum DateError {
 /// `MM/DD/YYYY`, `M/D/YYYY`, `MM-DD-YYYY`. A time after the date is ignored.
 pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
     let text = text.trim();
+    if let Some(date) = iso_date(text.as_bytes()) {
+        return date;
+    }
     // A datetime keeps its date part: "2026-01-05 00:00:00" or "2026-01-05T08:30".
     let date_part = text.split([' ', 'T']).next().unwrap_or(text);
     if date_part.len() != text.len() {
@@ -541,6 +561,20 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
         _ => (parts[2], parts[0], parts[1]),
     };
     NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?).ok_or(DateError::Impossible)
+}
+
+/// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.
+fn iso_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
+    let digits = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateError::Impossible))
 }
 
 fn looks_like_time(text: &str) -> bool {
