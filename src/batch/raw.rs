@@ -35,14 +35,15 @@ impl RawCell<'_> {
     }
 }
 
-/// One data row of the batch, in one allocation: a kind byte per cell, then the end offset
-/// of each cell's text (u32, little-endian), then the texts back to back.
+/// One data row of the batch, in two allocations: a kind byte per cell followed by the end
+/// offset of each cell's text (u32, little-endian); and the texts back to back.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     /// The spreadsheet row number (1-based), or the CSV record number.
     pub source_row: u32,
     width: u32,
     data: Box<[u8]>,
+    text: Box<str>,
 }
 
 impl CellKind {
@@ -64,21 +65,18 @@ impl RawRow {
             .rposition(|c| !c.is_blank())
             .map_or(0, |i| i + 1);
         let cells = &cells[..width];
-        let text_len: usize = cells.iter().map(|c| c.text.len()).sum();
-        let mut data = Vec::with_capacity(width * 5 + text_len);
+        let mut data = Vec::with_capacity(width * 5);
         data.extend(cells.iter().map(|c| c.kind as u8));
-        let mut end = 0u32;
+        let mut text = String::with_capacity(cells.iter().map(|c| c.text.len()).sum());
         for cell in cells {
-            end += cell.text.len() as u32;
-            data.extend_from_slice(&end.to_le_bytes());
-        }
-        for cell in cells {
-            data.extend_from_slice(cell.text.as_bytes());
+            text.push_str(cell.text);
+            data.extend_from_slice(&(text.len() as u32).to_le_bytes());
         }
         RawRow {
             source_row,
             width: width as u32,
             data: data.into_boxed_slice(),
+            text: text.into_boxed_str(),
         }
     }
 
@@ -102,12 +100,11 @@ impl RawRow {
         if col >= self.width() {
             return RawCell::EMPTY;
         }
-        let texts = &self.data[self.width() * 5..];
         let start = if col == 0 { 0 } else { self.end(col - 1) };
         RawCell {
             kind: CellKind::ALL[usize::from(self.data[col])],
-            // The texts were copied whole from &str values, so every cell is valid UTF-8.
-            text: std::str::from_utf8(&texts[start..self.end(col)]).unwrap_or_default(),
+            // Offsets are those of whole cells pushed as &str: always on char boundaries.
+            text: self.text.get(start..self.end(col)).unwrap_or_default(),
         }
     }
 }
