@@ -1,7 +1,7 @@
 //! Eligibility (SPEC 3.4): the ACO/MCO path and the DMH path, E001–E010 and W005.
 
 use super::format::Record;
-use super::{Code, Context, EligibilityPath, Finding, Val};
+use super::{Code, Context, EligibilityPath, Finding, RowSink, Val};
 use crate::model::{Column, CoverageType, Dmh, PlanType, Program, Zip, age_on};
 use crate::reference::{Plan, Reference};
 
@@ -83,14 +83,12 @@ pub fn check(
     if !record.is_enroll_or_transfer() {
         return None;
     }
-    let mut push = |column: Option<Column>, code: Code, message: String| {
-        out.push(Finding {
-            source_row: Some(record.source_row),
-            column,
-            code,
-            message,
-        })
+    let mut sink = RowSink {
+        row: record.source_row,
+        out,
     };
+    let mut push =
+        |column: Option<Column>, code: Code, message: String| sink.push_in(column, code, message);
     let age = match (record.date_of_birth.get(), record.effective.get()) {
         (Some(birth), Some(on)) if birth <= on => Some(age_on(birth, on)),
         _ => None,

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
-use super::{Code, Context, Finding, RowKey, Val};
+use super::{Code, Context, Finding, RowKey, RowSink, Val};
 use crate::batch::{CellKind, RawCell, RawRow};
 use crate::model::{
     Action, Column, CoverageType, DateError, Dmh, MemberId, Program, ReasonCode, Requirement, Zip,
@@ -70,23 +70,6 @@ impl Record<'_> {
     }
 }
 
-/// Collects a row's findings with its row number.
-struct Sink<'a> {
-    row: u32,
-    out: &'a mut Vec<Finding>,
-}
-
-impl Sink<'_> {
-    fn push(&mut self, column: Column, code: Code, message: String) {
-        self.out.push(Finding {
-            source_row: Some(self.row),
-            column: Some(column),
-            code,
-            message,
-        });
-    }
-}
-
 /// Reads a row. Findings of the format stage are appended to `out`.
 pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Record<'a> {
     let cell = |column: Column| {
@@ -94,7 +77,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
             .position(column)
             .map_or(RawCell::EMPTY, |p| raw.cell(p))
     };
-    let mut sink = Sink {
+    let mut sink = RowSink {
         row: raw.source_row,
         out,
     };
@@ -201,14 +184,14 @@ pub fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId
         .position(Column::MemberId)
         .map_or(RawCell::EMPTY, |p| raw.cell(p));
     let mut ignored = Vec::new();
-    let mut sink = Sink {
+    let mut sink = RowSink {
         row: raw.source_row,
         out: &mut ignored,
     };
     read_member_id(&mut sink, cell).get()
 }
 
-fn blank(s: &mut Sink, column: Column) {
+fn blank(s: &mut RowSink, column: Column) {
     let when = match column.requirement() {
         Requirement::Always => String::new(),
         other => format!(" on {}", other.describe()),
@@ -223,10 +206,10 @@ fn blank(s: &mut Sink, column: Column) {
 
 /// A required value: S001 when blank.
 fn read_required<'a, T>(
-    s: &mut Sink,
+    s: &mut RowSink,
     cell: RawCell<'a>,
     column: Column,
-    read: impl FnOnce(&mut Sink, RawCell<'a>) -> Val<T>,
+    read: impl FnOnce(&mut RowSink, RawCell<'a>) -> Val<T>,
 ) -> Val<T> {
     if cell.is_blank() {
         blank(s, column);
@@ -236,7 +219,7 @@ fn read_required<'a, T>(
 }
 
 fn read_code<T>(
-    s: &mut Sink,
+    s: &mut RowSink,
     cell: RawCell<'_>,
     column: Column,
     code: Code,
@@ -249,7 +232,7 @@ fn read_code<T>(
 }
 
 fn read_optional_code<T>(
-    s: &mut Sink,
+    s: &mut RowSink,
     cell: RawCell<'_>,
     column: Column,
     parse: fn(&str) -> Option<T>,
@@ -262,7 +245,7 @@ fn read_optional_code<T>(
 }
 
 fn parse_code<T>(
-    s: &mut Sink,
+    s: &mut RowSink,
     cell: RawCell<'_>,
     column: Column,
     code: Code,
@@ -286,7 +269,7 @@ fn parse_code<T>(
     }
 }
 
-fn read_yes_no(s: &mut Sink, cell: RawCell<'_>, column: Column) -> Val<bool> {
+fn read_yes_no(s: &mut RowSink, cell: RawCell<'_>, column: Column) -> Val<bool> {
     if cell.is_blank() {
         return Val::Blank;
     }
@@ -303,11 +286,11 @@ fn read_text(cell: RawCell<'_>) -> Val<Cow<'_, str>> {
 }
 
 /// An ID (CP, plan, submitter): checked against the roster later.
-fn read_id<'a>(s: &mut Sink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
+fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
-fn read_member_id(s: &mut Sink, cell: RawCell<'_>) -> Val<MemberId> {
+fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
     read_required(s, cell, Column::MemberId, |s, cell| {
         let parsed = match cell.kind {
             CellKind::Number => cell
@@ -352,7 +335,7 @@ fn read_member_id(s: &mut Sink, cell: RawCell<'_>) -> Val<MemberId> {
     })
 }
 
-fn read_name<'a>(s: &mut Sink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
+fn read_name<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |s, cell| {
         let name = collapse_whitespace(cell.text);
         let length = name.chars().count();
@@ -404,7 +387,7 @@ pub fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, Da
     }
 }
 
-fn read_date(s: &mut Sink, cell: RawCell<'_>, column: Column, is_1904: bool) -> Val<NaiveDate> {
+fn read_date(s: &mut RowSink, cell: RawCell<'_>, column: Column, is_1904: bool) -> Val<NaiveDate> {
     read_required(s, cell, column, |s, cell| {
         match parse_date_cell(cell, is_1904) {
             Ok(date) => Val::Ok(date),
@@ -432,7 +415,7 @@ fn read_date(s: &mut Sink, cell: RawCell<'_>, column: Column, is_1904: bool) -> 
     })
 }
 
-fn read_zip(s: &mut Sink, cell: RawCell<'_>) -> Val<Zip> {
+fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
     if cell.is_blank() {
         return Val::Blank;
     }
@@ -457,7 +440,7 @@ fn read_zip(s: &mut Sink, cell: RawCell<'_>) -> Val<Zip> {
     }
 }
 
-fn read_reason(s: &mut Sink, cell: RawCell<'_>, action: &Val<Action>) -> Val<ReasonCode> {
+fn read_reason(s: &mut RowSink, cell: RawCell<'_>, action: &Val<Action>) -> Val<ReasonCode> {
     let required = matches!(action, Val::Ok(Action::Disenroll | Action::Transfer));
     if cell.is_blank() {
         if required {
@@ -494,7 +477,7 @@ fn read_reason(s: &mut Sink, cell: RawCell<'_>, action: &Val<Action>) -> Val<Rea
 }
 
 fn check_birth_range(
-    s: &mut Sink,
+    s: &mut RowSink,
     birth_date: Val<NaiveDate>,
     effective: &Val<NaiveDate>,
 ) -> Val<NaiveDate> {
@@ -521,7 +504,7 @@ fn check_birth_range(
     birth_date
 }
 
-fn check_window(s: &mut Sink, effective: NaiveDate, ctx: &Context<'_>) {
+fn check_window(s: &mut RowSink, effective: NaiveDate, ctx: &Context<'_>) {
     let days = (effective - ctx.config.as_of).num_days();
     let as_of = ctx.config.as_of;
     if days < -ctx.config.max_retro_days {

@@ -38,6 +38,28 @@ impl Finding {
     }
 }
 
+/// Collects one row's findings: every stage pushes through it.
+pub struct RowSink<'a> {
+    pub row: u32,
+    pub out: &'a mut Vec<Finding>,
+}
+
+impl RowSink<'_> {
+    /// A finding about one column (named even when the batch lacks it).
+    pub fn push(&mut self, column: Column, code: Code, message: String) {
+        self.push_in(Some(column), code, message);
+    }
+
+    pub fn push_in(&mut self, column: Option<Column>, code: Code, message: String) {
+        self.out.push(Finding {
+            source_row: Some(self.row),
+            column,
+            code,
+            message,
+        });
+    }
+}
+
 /// A value read from a cell: blank, present but invalid, or valid.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<T> {

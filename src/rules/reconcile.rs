@@ -4,7 +4,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::eligibility::{Facts, PlanFact};
 use super::format::Record;
-use super::{Code, Finding, Val};
+use super::{Code, Finding, RowSink, Val};
 use crate::evs::{MemberRecord, Segment, Snapshot};
 use crate::model::{Action, Column};
 use crate::reference::{Reference, same_id};
@@ -98,14 +98,11 @@ pub fn name_key(name: &str) -> String {
 /// The R codes and W003/W004 of one row. Values that are unknown to the roster (C001, C003)
 /// silence the checks that need them, as blank and invalid values do.
 pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &mut Vec<Finding>) {
-    let mut push = |column: Column, code: Code, message: String| {
-        out.push(Finding {
-            source_row: Some(record.source_row),
-            column: Some(column),
-            code,
-            message,
-        })
+    let mut sink = RowSink {
+        row: record.source_row,
+        out,
     };
+    let mut push = |column: Column, code: Code, message: String| sink.push(column, code, message);
     let (segments, applicable, covering) = match *lookup {
         Lookup::Absent => {
             return push(

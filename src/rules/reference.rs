@@ -2,7 +2,7 @@
 
 use super::eligibility::Facts;
 use super::format::Record;
-use super::{Code, Context, Finding, Val};
+use super::{Code, Context, Finding, RowSink, Val};
 use crate::model::{Action, Column, Dmh};
 use crate::reference::{Submitter, same_id};
 
@@ -13,14 +13,11 @@ pub fn check(
     out: &mut Vec<Finding>,
 ) {
     let reference = ctx.reference;
-    let mut push = |column: Column, code: Code, message: String| {
-        out.push(Finding {
-            source_row: Some(record.source_row),
-            column: Some(column),
-            code,
-            message,
-        })
+    let mut sink = RowSink {
+        row: record.source_row,
+        out,
     };
+    let mut push = |column: Column, code: Code, message: String| sink.push(column, code, message);
 
     let cp = record.cp_id.ok().and_then(|id| reference.cp(id));
     if let (Val::Ok(id), None) = (&record.cp_id, cp) {
