@@ -1,0 +1,382 @@
+//! Chunked passes over the snapshot: one thread reads, worker threads handle chunks of whole
+//! lines, and results come back in file order.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::parse::{Layout, member_id_of, parse_header, parse_segment};
+use super::{Entry, IdSet, MemberId, Progress, Segment, Snapshot};
+use crate::batch::io_reason;
+use crate::error::FileError;
+
+const CHUNK: usize = 4 << 20;
+
+/// A `.gz` name, or gzip's magic bytes.
+pub(super) fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || (std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && magic == [0x1F, 0x8B])
+}
+
+/// Which lines a scan parses fully.
+pub(super) enum Filter<'a> {
+    /// Lines whose member is in the set.
+    Ids(&'a IdSet),
+    /// The lines at these byte offsets (sorted), with their member and the slot their
+    /// segment goes to; `start` is the chunk's offset.
+    Offsets {
+        start: u64,
+        offsets: &'a [(u64, MemberId, u32)],
+    },
+}
+
+/// One chunked pass over the snapshot.
+pub(super) struct Pass<R> {
+    pub(super) chunks: Vec<R>,
+}
+
+/// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
+/// a bounded queue (at most a few chunks in memory, whatever the file's size), calling
+/// `per_chunk(bytes, byte offset in the (decompressed) stream, layout)`. Results come back in
+/// file order.
+pub(super) fn pass<R: Send>(
+    path: &Path,
+    workers: usize,
+    progress: Progress<'_>,
+    per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
+) -> Result<Pass<R>, FileError> {
+    let workers = workers.max(1);
+    let display = path.display().to_string();
+    let fail = |reason: String| FileError::Evs {
+        path: display.clone(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(fail("it is a directory, not a file".into()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    let counting = ProgressReader {
+        file,
+        read: 0,
+        progress,
+    };
+    let mut reader: Box<dyn Read + Send> = if is_gzip(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 20, counting),
+        ))
+    } else {
+        Box::new(counting)
+    };
+
+    // The header line.
+    let mut buffer = Vec::with_capacity(CHUNK + 4096);
+    let header_end = loop {
+        if let Some(end) = memchr::memchr(b'\n', &buffer) {
+            break end;
+        }
+        let read =
+            read_some(&mut reader, &mut buffer, 64 << 10).map_err(|e| fail(e.to_string()))?;
+        if read == 0 {
+            if buffer.is_empty() {
+                return Err(fail("the file is empty".into()));
+            }
+            break buffer.len();
+        }
+    };
+    let layout = parse_header(&buffer[..header_end]).map_err(fail)?;
+    let header_bytes = (header_end + 1).min(buffer.len());
+    buffer.drain(..header_bytes);
+
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
+    let mut read_error = None;
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (work_rx, results, per_chunk) = (&work_rx, &results, &per_chunk);
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
+                    let Some((index, start, chunk)) = next else {
+                        break;
+                    };
+                    let result = per_chunk(&chunk, start, layout);
+                    if let Ok(mut all) = results.lock() {
+                        all.push((index, result));
+                    }
+                }
+            });
+        }
+        let mut index = 0;
+        let mut offset = header_bytes as u64;
+        loop {
+            let eof = match fill_chunk(&mut reader, &mut buffer) {
+                Ok(eof) => eof,
+                Err(e) => {
+                    read_error = Some(e.to_string());
+                    break;
+                }
+            };
+            let cut = if eof {
+                buffer.len()
+            } else {
+                memchr::memrchr(b'\n', &buffer).map_or(buffer.len(), |p| p + 1)
+            };
+            let mut rest = Vec::with_capacity(CHUNK + 4096);
+            rest.extend_from_slice(&buffer[cut..]);
+            buffer.truncate(cut);
+            let chunk = std::mem::replace(&mut buffer, rest);
+            let length = chunk.len() as u64;
+            if work_tx.send((index, offset, chunk)).is_err() {
+                break;
+            }
+            offset += length;
+            index += 1;
+            if eof {
+                break;
+            }
+        }
+        drop(work_tx);
+    });
+    if let Some(e) = read_error {
+        return Err(fail(format!("cannot be read ({e})")));
+    }
+    let mut chunks = results.into_inner().unwrap_or_default();
+    chunks.sort_by_key(|(i, _)| *i);
+    Ok(Pass {
+        chunks: chunks.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+/// Builds the snapshot from the chunk results of a pass, in file order.
+pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
+    let mut snapshot = Snapshot {
+        path: path.display().to_string(),
+        ..Snapshot::default()
+    };
+    // Line numbers: the header is line 1; each chunk starts where the previous one ended.
+    let mut found: Vec<(MemberId, Result<Segment, u64>)> =
+        Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
+    let mut slots: Vec<u32> = Vec::new();
+    let mut first_line = 2u64;
+    for chunk in chunks {
+        slots.extend(chunk.slots);
+        snapshot.segments += chunk.data_lines;
+        let base = first_line;
+        first_line += chunk.lines;
+        found.extend(chunk.found.into_iter().map(|(id, parsed)| {
+            let parsed = parsed
+                .map(|mut segment| {
+                    segment.line += base;
+                    segment
+                })
+                .map_err(|offset| offset + base);
+            (id, parsed)
+        }));
+    }
+    // Group by member, keeping line order within a member.
+    let line = |parsed: &Result<Segment, u64>| match parsed {
+        Ok(segment) => segment.line,
+        Err(line) => *line,
+    };
+    if slots.len() == found.len() && !found.is_empty() {
+        permute_in_place(&mut found, &mut slots);
+    } else {
+        found.sort_unstable_by_key(|(id, parsed)| (*id, line(parsed)));
+    }
+    snapshot.malformed_lines = found.iter().filter(|(_, p)| p.is_err()).count() as u64;
+    let mut stored = 0;
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        let entry = match group.iter().find_map(|(_, p)| p.as_ref().err()) {
+            Some(line) => Entry::Malformed { line: *line },
+            None => Entry::Segments {
+                start: stored,
+                len: group.len(),
+            },
+        };
+        if let Entry::Segments { len, .. } = entry {
+            stored += len;
+        }
+        snapshot.members.insert(group[0].0, entry);
+    }
+    // Collected in place (the standard library reuses `found`'s allocation): no second copy.
+    let members = &snapshot.members;
+    snapshot.store = found
+        .into_iter()
+        .filter_map(|(id, parsed)| match members.get(&id) {
+            Some(Entry::Segments { .. }) => parsed.ok(),
+            _ => None,
+        })
+        .collect();
+    snapshot
+}
+
+/// Moves each item to the index its slot names (slots are a permutation), in place: one
+/// swap per misplaced item and no second copy of the items.
+fn permute_in_place<T>(items: &mut [T], slots: &mut [u32]) {
+    for i in 0..items.len() {
+        while slots[i] as usize != i {
+            let j = slots[i] as usize;
+            items.swap(i, j);
+            slots.swap(i, j);
+        }
+    }
+}
+
+/// Reads up to `want` more bytes onto the end of `buffer`; returns how many were read.
+fn read_some(reader: &mut dyn Read, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let start = buffer.len();
+    buffer.resize(start + want, 0);
+    let read = loop {
+        match reader.read(&mut buffer[start..]) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
+    buffer.truncate(start + *read.as_ref().unwrap_or(&0));
+    read
+}
+
+/// Fills `buffer` to about CHUNK bytes; returns true at end of file.
+fn fill_chunk(reader: &mut dyn Read, buffer: &mut Vec<u8>) -> std::io::Result<bool> {
+    while buffer.len() < CHUNK {
+        if read_some(reader, buffer, CHUNK - buffer.len())? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[derive(Default)]
+pub(super) struct ChunkResult {
+    /// Physical lines in the chunk, to number the lines of later chunks.
+    lines: u64,
+    data_lines: u64,
+    /// Batch members' lines: the segment, or the line's offset in the chunk when malformed.
+    found: Vec<(MemberId, Result<Segment, u64>)>,
+    /// With an index: where each of `found` goes in (member, line) order.
+    slots: Vec<u32>,
+}
+
+pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, filter: &Filter<'_>) -> ChunkResult {
+    let mut result = ChunkResult::default();
+    let mut owned = csv::ByteRecord::new();
+    let mut parse = |line: &[u8], quoted: bool, number: u64| -> Result<Segment, u64> {
+        let segment = if quoted {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .delimiter(layout.delimiter)
+                .from_reader(line);
+            match reader.read_byte_record(&mut owned) {
+                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, number),
+                _ => None,
+            }
+        } else {
+            let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
+            parse_segment(&fields, layout, number)
+        };
+        segment.ok_or(number)
+    };
+    match filter {
+        Filter::Ids(wanted) => {
+            for (number, line) in lines(chunk) {
+                result.lines = number + 1;
+                if line.is_empty() {
+                    continue;
+                }
+                result.data_lines += 1;
+                let quoted = memchr::memchr(b'"', line).is_some();
+                match member_id_of(line, layout, quoted) {
+                    Some(id) if wanted.contains(&id) => {
+                        result.found.push((id, parse(line, quoted, number)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Filter::Offsets { start, offsets } => {
+            let end = start + chunk.len() as u64;
+            let from = offsets.partition_point(|(o, ..)| o < start);
+            let to = offsets.partition_point(|(o, ..)| *o < end);
+            let (mut position, mut number) = (0usize, 0u64);
+            for (offset, id, slot) in &offsets[from..to] {
+                result.slots.push(*slot);
+                let at = (offset - start) as usize;
+                number += memchr::memchr_iter(b'\n', &chunk[position..at]).count() as u64;
+                position = at;
+                let line_end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |p| at + p);
+                let line = &chunk[at..line_end];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let quoted = memchr::memchr(b'"', line).is_some();
+                result.found.push((*id, parse(line, quoted, number)));
+            }
+            result.lines = memchr::memchr_iter(b'\n', chunk).count() as u64
+                + u64::from(!chunk.is_empty() && !chunk.ends_with(b"\n"));
+        }
+    }
+    result
+}
+
+/// The lines of a chunk with their number in it (from 0), without their `\r\n` or `\n`.
+fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut number = 0u64;
+    std::iter::from_fn(move || {
+        if start >= chunk.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+        let line = &chunk[start..end];
+        let item = (number, line.strip_suffix(b"\r").unwrap_or(line));
+        start = end + 1;
+        number += 1;
+        Some(item)
+    })
+}
+
+/// One chunk's part of an [`Index`].
+pub(super) struct IndexChunk {
+    pub(super) entries: Vec<(MemberId, u64)>,
+    pub(super) data_lines: u64,
+}
+
+pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
+    let mut entries = Vec::with_capacity(chunk.len() / 64);
+    let mut data_lines = 0;
+    let base = chunk.as_ptr() as usize;
+    for (_, line) in lines(chunk) {
+        if line.is_empty() {
+            continue;
+        }
+        data_lines += 1;
+        let quoted = memchr::memchr(b'"', line).is_some();
+        if let Some(id) = member_id_of(line, layout, quoted) {
+            entries.push((id, start + (line.as_ptr() as usize - base) as u64));
+        }
+    }
+    IndexChunk {
+        entries,
+        data_lines,
+    }
+}
+
+/// Reports how many bytes of the file have been read.
+struct ProgressReader<'p> {
+    file: std::fs::File,
+    read: u64,
+    progress: Progress<'p>,
+}
+
+impl Read for ProgressReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        (self.progress)(self.read);
+        Ok(n)
+    }
+}
