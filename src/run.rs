@@ -156,7 +156,7 @@ fn run(
     for (entry, judged) in &runs {
         match judged {
             Some(judged) => {
-                console::print(stdout, judged, config.quiet).map_err(stdout_error)?;
+                console_result(console::print(stdout, judged, config.quiet))?;
                 if judged.rejected() > 0 {
                     status = 1;
                 }
@@ -170,7 +170,7 @@ fn run(
         }
     }
     if !single {
-        writeln!(stdout, "{}", total_line(&runs)).map_err(stdout_error)?;
+        console_result(writeln!(stdout, "{}", total_line(&runs)))?;
     }
     if let Some(dir) = &config.out {
         let ctx = ReportContext {
@@ -210,10 +210,15 @@ struct ReportContext<'a> {
     started: Instant,
 }
 
-fn stdout_error(e: std::io::Error) -> FileError {
-    FileError::Output {
-        path: "stdout".into(),
-        reason: e.to_string(),
+/// A console write that failed. A closed pipe (`cpbatch validate … | head`) is not a failure:
+/// the reader has seen enough, and the reports must still be written.
+fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(FileError::Output {
+            path: "stdout".into(),
+            reason: e.to_string(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -1982,3 +1982,42 @@ fn without_out_nothing_is_written() {
         .collect();
     assert_eq!(entries, vec!["batch.csv".to_string()]);
 }
+
+/// `cpbatch validate … | head`: a reader that closes the pipe early must not cost the reports.
+#[test]
+fn a_closed_stdout_pipe_still_writes_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.csv");
+    let rows: Vec<_> = (0..500)
+        .map(|i| {
+            row_with(&[
+                ("Member ID", &format!("1000000{i:05}")),
+                ("Last Name", "Sm1th"),
+            ])
+        })
+        .collect();
+    write_csv(&batch, &rows);
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+        .args([
+            "validate",
+            batch.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_conserved(&out, 500);
+}
