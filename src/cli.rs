@@ -49,7 +49,7 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Report formats for the accepted, rejected and transfer reports.
-    #[arg(long, value_name = "csv|xlsx|csv,xlsx", default_value = "csv", value_parser = parse_formats)]
+    #[arg(long, value_name = "csv|xlsx|csv,xlsx", default_value = "csv,xlsx", value_parser = parse_formats)]
     pub format: Formats,
     /// The sheet to read (default: `Batch`, else the first visible sheet).
     #[arg(long, value_name = "NAME")]
@@ -88,12 +88,12 @@ fn parse_formats(text: &str) -> Result<Formats, String> {
     for part in text.split(',') {
         match part.trim().to_ascii_lowercase().as_str() {
             "csv" => formats.csv = true,
-            "xlsx" => {
-                return Err(
-                    "xlsx reports are not available in this version yet; use --format csv".into(),
-                );
+            "xlsx" => formats.xlsx = true,
+            other => {
+                return Err(format!(
+                    "unknown format {other:?}; use csv, xlsx or csv,xlsx"
+                ));
             }
-            other => return Err(format!("unknown format {other:?}; use csv")),
         }
     }
     Ok(formats)

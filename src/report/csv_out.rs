@@ -11,7 +11,7 @@ use super::tables::Table;
 const BLOCK: usize = 4096;
 const BLOCKS_AT_ONCE: usize = 32;
 
-pub fn write(out: &mut impl Write, table: Table<'_>) -> std::io::Result<()> {
+pub fn write(out: &mut impl Write, table: &Table<'_>) -> std::io::Result<()> {
     let mut header = csv::Writer::from_writer(Vec::new());
     header.write_record(&table.headers)?;
     out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
@@ -19,7 +19,7 @@ pub fn write(out: &mut impl Write, table: Table<'_>) -> std::io::Result<()> {
     for group in blocks.chunks(BLOCKS_AT_ONCE) {
         let rendered: Vec<std::io::Result<Vec<u8>>> = group
             .par_iter()
-            .map(|start| render(&table, *start..(*start + BLOCK).min(table.len)))
+            .map(|start| render(table, *start..(*start + BLOCK).min(table.len)))
             .collect();
         for bytes in rendered {
             out.write_all(&bytes?)?;

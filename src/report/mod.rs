@@ -6,6 +6,7 @@ pub mod csv_out;
 pub mod rules;
 pub mod summary;
 pub mod tables;
+pub mod xlsx_out;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -76,6 +77,14 @@ impl Drop for Staging {
     }
 }
 
+fn sheet_name(report: &str) -> &'static str {
+    match report {
+        "accepted" => "Accepted",
+        "transfers" => "Transfers",
+        _ => "Rejected",
+    }
+}
+
 pub fn output_error(path: &Path, e: &std::io::Error) -> FileError {
     FileError::Output {
         path: path.display().to_string(),
@@ -101,11 +110,23 @@ pub fn write_all(
     ];
     for (name, table) in tables {
         if config.formats.csv {
-            staging.write(&format!("{name}.csv"), |out| csv_out::write(out, table))?;
+            staging.write(&format!("{name}.csv"), |out| csv_out::write(out, &table))?;
+        }
+        if config.formats.xlsx {
+            let file = format!("{name}.xlsx");
+            let temp = staging.temp_path(&file);
+            let written = match name {
+                "rejected" => xlsx_out::write_rejected(&temp, judged, config.check.as_of),
+                _ => xlsx_out::write_table(&temp, sheet_name(name), &table, config.check.as_of),
+            };
+            written.map_err(|e| FileError::Output {
+                path: dir.join(&file).display().to_string(),
+                reason: e.to_string(),
+            })?;
         }
     }
     staging.write("findings.csv", |out| {
-        csv_out::write(out, tables::findings(judged))
+        csv_out::write(out, &tables::findings(judged))
     })?;
     let mut timings = judged.timings.clone();
     timings.write = started.elapsed().as_millis();

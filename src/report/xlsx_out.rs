@@ -1,0 +1,248 @@
+//! Workbook reports (SPEC 4.2) with rust_xlsxwriter, in constant-memory mode so a million-row
+//! report does not sit in memory: bold frozen header, autofilter, sized columns, IDs as text,
+//! dates as dates. `rejected.xlsx` is the batch as submitted, ready to fix and upload again:
+//! its own columns and values, then an `Errors` column; every cell with an error is filled
+//! and carries a note with its messages.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatBorder, Note, Workbook, Worksheet, XlsxError,
+};
+
+use super::tables::{Table, Value};
+use crate::Judged;
+use crate::batch::CellKind;
+use crate::model::Column;
+
+/// The formats every report shares.
+struct Formats {
+    header: Format,
+    text: Format,
+    date: Format,
+    error: Format,
+    error_text: Format,
+    error_date: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let error = Format::new()
+            .set_background_color("#FFC7CE")
+            .set_border(FormatBorder::Thin)
+            .set_border_color("#C00000");
+        Formats {
+            header: Format::new().set_bold().set_background_color("#D9E1F2"),
+            text: Format::new().set_num_format("@"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            error_text: error.clone().set_num_format("@"),
+            error_date: error.clone().set_num_format("yyyy-mm-dd"),
+            error,
+            wrap: Format::new().set_text_wrap(),
+        }
+    }
+}
+
+/// A workbook whose creation time is the as-of date, so reruns are byte-identical.
+fn workbook(as_of: NaiveDate) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    let created =
+        ExcelDateTime::from_ymd(as_of.year() as u16, as_of.month() as u8, as_of.day() as u8)?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    Ok(workbook)
+}
+
+fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
+}
+
+/// Column widths that fit the header and the first rows' content, within reason.
+fn widths(headers: &[String], sample: impl Iterator<Item = Vec<String>>) -> Vec<f64> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count() + 2).collect();
+    for row in sample.take(1000) {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count() + 1);
+        }
+    }
+    widths.into_iter().map(|w| w.clamp(6, 60) as f64).collect()
+}
+
+fn header_row(
+    sheet: &mut Worksheet,
+    headers: &[String],
+    widths: &[f64],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    for (col, (header, width)) in headers.iter().zip(widths).enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
+        sheet.write_string_with_format(0, col as u16, header, &formats.header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Writes a report table (accepted, transfers) as a workbook.
+pub fn write_table(
+    path: &Path,
+    name: &str,
+    table: &Table<'_>,
+    as_of: NaiveDate,
+) -> Result<(), XlsxError> {
+    let formats = Formats::new();
+    let mut workbook = workbook(as_of)?;
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name(name)?;
+    let sample = table
+        .rows()
+        .map(|row| row.iter().map(Value::to_text).collect());
+    header_row(
+        sheet,
+        &table.headers,
+        &widths(&table.headers, sample),
+        &formats,
+    )?;
+    for (index, row) in table.rows().enumerate() {
+        let r = index as u32 + 1;
+        for (col, value) in row.iter().enumerate() {
+            let c = col as u16;
+            match value {
+                Value::Blank => {}
+                Value::Text(text) => {
+                    sheet.write_string(r, c, text.as_ref())?;
+                }
+                Value::Id(text) => {
+                    sheet.write_string_with_format(r, c, text.as_ref(), &formats.text)?;
+                }
+                Value::Int(n) => {
+                    sheet.write_number(r, c, *n as f64)?;
+                }
+                Value::Date(date) => {
+                    sheet.write_datetime_with_format(r, c, excel_date(*date)?, &formats.date)?;
+                }
+            }
+        }
+    }
+    let last_col = table.headers.len().saturating_sub(1) as u16;
+    sheet.autofilter(0, 0, table.len as u32, last_col)?;
+    workbook.save(path)
+}
+
+/// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong.
+pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<(), XlsxError> {
+    let formats = Formats::new();
+    let batch = &judged.batch;
+    let layout = &batch.layout;
+    let mut headers: Vec<String> = (0..batch.width)
+        .map(|i| layout.headers.get(i).cloned().unwrap_or_default())
+        .collect();
+    headers.push("Errors".into());
+    let errors_col = batch.width;
+    // Member ID and ZIP stay text so Excel cannot drop leading zeros when the file is fixed.
+    let text_columns: Vec<usize> = [Column::MemberId, Column::ZipCode]
+        .iter()
+        .filter_map(|c| layout.position(*c))
+        .collect();
+    let rejected: Vec<usize> = (0..judged.outcomes.len())
+        .filter(|i| judged.outcomes[*i].is_rejected())
+        .collect();
+
+    let mut workbook = workbook(as_of)?;
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name("Rejected")?;
+    let sample = rejected.iter().map(|i| {
+        let raw = &batch.rows[*i];
+        (0..batch.width)
+            .map(|c| raw.cell(c).text.to_string())
+            .collect()
+    });
+    let mut column_widths = widths(&headers, sample);
+    column_widths[errors_col] = 80.0;
+    header_row(sheet, &headers, &column_widths, &formats)?;
+
+    for (n, index) in rejected.iter().enumerate() {
+        let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
+        let r = n as u32 + 1;
+        // The messages of each marked cell; errors with no column in the batch go to Errors.
+        let mut marks: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let mut row_errors: Vec<String> = Vec::new();
+        for finding in outcome.findings.iter().filter(|f| f.is_error()) {
+            let line = format!("{}: {}", finding.code, finding.message);
+            match finding.column.and_then(|c| layout.position(c)) {
+                Some(col) => marks.entry(col).or_default().push(line.clone()),
+                None => row_errors.push(line.clone()),
+            }
+        }
+        for col in 0..batch.width {
+            let cell = raw.cell(col);
+            let marked = marks.contains_key(&col);
+            let as_text = text_columns.contains(&col);
+            let c = col as u16;
+            let (plain, text, date) = if marked {
+                (&formats.error, &formats.error_text, &formats.error_date)
+            } else {
+                (&Format::new(), &formats.text, &formats.date)
+            };
+            match cell.kind {
+                CellKind::Empty if marked => {
+                    sheet.write_blank(r, c, plain)?;
+                }
+                CellKind::Empty => {}
+                CellKind::Number if !as_text => match cell.text.parse::<f64>() {
+                    Ok(number) => {
+                        sheet.write_number_with_format(r, c, number, plain)?;
+                    }
+                    Err(_) => {
+                        sheet.write_string_with_format(r, c, cell.text, plain)?;
+                    }
+                },
+                CellKind::Date if !as_text => match crate::model::parse_text_date(cell.text) {
+                    Ok(day) => {
+                        sheet.write_datetime_with_format(r, c, excel_date(day)?, date)?;
+                    }
+                    Err(_) => {
+                        sheet.write_string_with_format(r, c, cell.text, plain)?;
+                    }
+                },
+                CellKind::Bool if !as_text => {
+                    sheet.write_boolean_with_format(r, c, cell.text == "TRUE", plain)?;
+                }
+                _ if as_text => {
+                    sheet.write_string_with_format(r, c, cell.text, text)?;
+                }
+                _ => {
+                    sheet.write_string_with_format(r, c, cell.text, plain)?;
+                }
+            }
+            if let Some(messages) = marks.get(&col) {
+                let note = Note::new(messages.join("\n"))
+                    .set_author("cpbatch")
+                    .set_width(320);
+                sheet.insert_note(r, c, &note)?;
+            }
+        }
+        // Every error, so the row reads on its own; a row-level one marks the Errors cell.
+        let all: Vec<String> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(|f| format!("{}: {}", f.code, f.message))
+            .collect();
+        let errors_format = if row_errors.is_empty() {
+            &formats.wrap
+        } else {
+            &formats.error
+        };
+        sheet.write_string_with_format(r, errors_col as u16, all.join("\n"), errors_format)?;
+        if !row_errors.is_empty() {
+            let note = Note::new(row_errors.join("\n"))
+                .set_author("cpbatch")
+                .set_width(320);
+            sheet.insert_note(r, errors_col as u16, &note)?;
+        }
+    }
+    sheet.autofilter(0, 0, rejected.len() as u32, errors_col as u16)?;
+    workbook.save(path)
+}
