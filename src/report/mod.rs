@@ -77,6 +77,18 @@ impl Drop for Staging {
     }
 }
 
+fn report_table<'a>(
+    name: &str,
+    judged: &'a Judged,
+    ctx: &'a crate::rules::Context<'a>,
+) -> tables::Table<'a> {
+    match name {
+        "accepted" => tables::accepted(judged, ctx),
+        "transfers" => tables::transfers(judged, ctx),
+        _ => tables::rejected(judged),
+    }
+}
+
 fn sheet_name(report: &str) -> &'static str {
     match report {
         "accepted" => "Accepted",
@@ -103,24 +115,55 @@ pub fn write_all(
     let started = Instant::now();
     let mut staging = Staging::new(dir)?;
     let ctx = judged.context(reference, &config.check);
-    let tables = [
-        ("accepted", tables::accepted(judged, &ctx)),
-        ("rejected", tables::rejected(judged)),
-        ("transfers", tables::transfers(judged, &ctx)),
-    ];
-    for (name, table) in tables {
-        if config.formats.csv {
+    let names = ["accepted", "rejected", "transfers"];
+    if config.formats.csv {
+        for name in names {
+            let table = report_table(name, judged, &ctx);
             staging.write(&format!("{name}.csv"), |out| csv_out::write(out, &table))?;
         }
-        if config.formats.xlsx {
-            let file = format!("{name}.xlsx");
-            let temp = staging.temp_path(&file);
-            let written = match name {
-                "rejected" => xlsx_out::write_rejected(&temp, judged, config.check.as_of),
-                _ => xlsx_out::write_table(&temp, sheet_name(name), &table, config.check.as_of),
-            };
-            written.map_err(|e| FileError::Output {
-                path: dir.join(&file).display().to_string(),
+    }
+    if config.formats.xlsx {
+        // rust_xlsxwriter writes one workbook on one thread: write the three at once.
+        let temps: Vec<(String, PathBuf)> = names
+            .iter()
+            .map(|name| {
+                (
+                    format!("{name}.xlsx"),
+                    staging.temp_path(&format!("{name}.xlsx")),
+                )
+            })
+            .collect();
+        let results: Vec<Result<(), rust_xlsxwriter::XlsxError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = names
+                .iter()
+                .zip(&temps)
+                .map(|(name, (_, temp))| {
+                    let ctx = &ctx;
+                    scope.spawn(move || match *name {
+                        "rejected" => xlsx_out::write_rejected(temp, judged, config.check.as_of),
+                        _ => xlsx_out::write_table(
+                            temp,
+                            sheet_name(name),
+                            &report_table(name, judged, ctx),
+                            config.check.as_of,
+                        ),
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(rust_xlsxwriter::XlsxError::ParameterError(
+                            "the workbook writer stopped unexpectedly".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        for ((file, _), result) in temps.iter().zip(results) {
+            result.map_err(|e| FileError::Output {
+                path: dir.join(file).display().to_string(),
                 reason: e.to_string(),
             })?;
         }

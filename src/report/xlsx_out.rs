@@ -130,6 +130,17 @@ pub fn write_table(
     workbook.save(path)
 }
 
+fn note(messages: &[String]) -> Note {
+    Note::new(messages.join("\n"))
+        .set_author("cpbatch")
+        .set_width(320)
+}
+
+/// Notes per workbook at most. Each note costs memory until the workbook is saved, and Excel
+/// slows to a crawl on sheets with tens of thousands of comments; past this many, bad cells
+/// are still filled and every message is still in the Errors column.
+pub const MAX_NOTES: usize = 20_000;
+
 /// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong.
 pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<(), XlsxError> {
     let formats = Formats::new();
@@ -162,6 +173,7 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
     column_widths[errors_col] = 80.0;
     header_row(sheet, &headers, &column_widths, &formats)?;
 
+    let mut notes = 0;
     for (n, index) in rejected.iter().enumerate() {
         let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
         let r = n as u32 + 1;
@@ -216,11 +228,9 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
                     sheet.write_string_with_format(r, c, cell.text, plain)?;
                 }
             }
-            if let Some(messages) = marks.get(&col) {
-                let note = Note::new(messages.join("\n"))
-                    .set_author("cpbatch")
-                    .set_width(320);
-                sheet.insert_note(r, c, &note)?;
+            if let Some(messages) = marks.get(&col).filter(|_| notes < MAX_NOTES) {
+                sheet.insert_note(r, c, &note(messages))?;
+                notes += 1;
             }
         }
         // Every error, so the row reads on its own; a row-level one marks the Errors cell.
@@ -236,11 +246,9 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
             &formats.error
         };
         sheet.write_string_with_format(r, errors_col as u16, all.join("\n"), errors_format)?;
-        if !row_errors.is_empty() {
-            let note = Note::new(row_errors.join("\n"))
-                .set_author("cpbatch")
-                .set_width(320);
-            sheet.insert_note(r, errors_col as u16, &note)?;
+        if !row_errors.is_empty() && notes < MAX_NOTES {
+            sheet.insert_note(r, errors_col as u16, &note(&row_errors))?;
+            notes += 1;
         }
     }
     sheet.autofilter(0, 0, rejected.len() as u32, errors_col as u16)?;
