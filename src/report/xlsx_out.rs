@@ -4,6 +4,7 @@
 //! its own columns and values, then an `Errors` column; every cell with an error is filled
 //! and carries a note with its messages.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,6 +17,31 @@ use super::tables::{Table, Value};
 use crate::Judged;
 use crate::batch::CellKind;
 use crate::model::Column;
+
+/// Excel's limits: data rows under the header on one sheet, columns, characters in a cell.
+const MAX_ROWS: usize = 1_048_575;
+const MAX_COLUMNS: usize = 16_384;
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Text cut to what an Excel cell holds, saying so, rather than refusing the whole report.
+fn clip(text: &str) -> Cow<'_, str> {
+    const MARK: &str = " [cut at Excel's cell limit]";
+    match text.char_indices().nth(MAX_CELL_CHARS / 2) {
+        // Cheap test first; UTF-16 units can be twice the chars, so the cut is conservative.
+        None => Cow::Borrowed(text),
+        Some(_) if text.encode_utf16().count() <= MAX_CELL_CHARS => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}{MARK}", &text[..cut])),
+    }
+}
+
+/// Sheet names of a report that spans several sheets: `Accepted`, `Accepted (2)`, …
+fn page_name(name: &str, page: usize) -> String {
+    if page == 0 {
+        name.to_string()
+    } else {
+        format!("{name} ({})", page + 1)
+    }
+}
 
 /// The formats every report shares.
 struct Formats {
@@ -93,47 +119,54 @@ pub fn write_table(
 ) -> Result<(), XlsxError> {
     let formats = Formats::new();
     let mut workbook = workbook(as_of)?;
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(name)?;
     let sample = table
         .rows()
         .map(|row| row.iter().map(Value::to_text).collect());
-    header_row(
-        sheet,
-        &table.headers,
-        &widths(&table.headers, sample),
-        &formats,
-    )?;
-    for (index, row) in table.rows().enumerate() {
-        let r = index as u32 + 1;
-        for (col, value) in row.iter().enumerate() {
-            let c = col as u16;
-            match value {
-                Value::Blank => {}
-                Value::Text(text) => {
-                    sheet.write_string(r, c, text.as_ref())?;
-                }
-                Value::Id(text) => {
-                    sheet.write_string_with_format(r, c, text.as_ref(), &formats.text)?;
-                }
-                Value::Int(n) => {
-                    sheet.write_number(r, c, *n as f64)?;
-                }
-                Value::Date(date) => {
-                    sheet.write_datetime_with_format(r, c, excel_date(*date)?, &formats.date)?;
+    let column_widths = widths(&table.headers, sample);
+    let last_col = table.headers.len().saturating_sub(1) as u16;
+    let pages = table.len.div_ceil(MAX_ROWS).max(1);
+    for page in 0..pages {
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(page_name(name, page))?;
+        header_row(sheet, &table.headers, &column_widths, &formats)?;
+        let rows = page * MAX_ROWS..((page + 1) * MAX_ROWS).min(table.len);
+        let count = rows.len() as u32;
+        for (n, index) in rows.enumerate() {
+            let r = n as u32 + 1;
+            for (col, value) in table.row(index).iter().enumerate() {
+                let c = col as u16;
+                match value {
+                    Value::Blank => {}
+                    Value::Text(text) => {
+                        sheet.write_string(r, c, clip(text).as_ref())?;
+                    }
+                    Value::Id(text) => {
+                        sheet.write_string_with_format(r, c, clip(text).as_ref(), &formats.text)?;
+                    }
+                    Value::Int(n) => {
+                        sheet.write_number(r, c, *n as f64)?;
+                    }
+                    Value::Date(date) => {
+                        sheet.write_datetime_with_format(
+                            r,
+                            c,
+                            excel_date(*date)?,
+                            &formats.date,
+                        )?;
+                    }
                 }
             }
         }
+        sheet.autofilter(0, 0, count, last_col)?;
     }
-    let last_col = table.headers.len().saturating_sub(1) as u16;
-    sheet.autofilter(0, 0, table.len as u32, last_col)?;
     workbook.save(path)
 }
 
 fn note(messages: &[String]) -> Note {
-    Note::new(messages.join("\n"))
-        .set_author("cpbatch")
-        .set_width(320)
+    // A note holds a little less than a cell (its author takes some room).
+    let text = messages.join("\n");
+    let text: String = text.chars().take(MAX_CELL_CHARS / 2 - 100).collect();
+    Note::new(text).set_author("cpbatch").set_width(320)
 }
 
 /// Notes per workbook at most. Each note costs memory until the workbook is saved, and Excel
@@ -146,11 +179,13 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
     let formats = Formats::new();
     let batch = &judged.batch;
     let layout = &batch.layout;
-    let mut headers: Vec<String> = (0..batch.width)
+    // A CSV batch can be wider than a sheet: keep room for the Errors column.
+    let width = batch.width.min(MAX_COLUMNS - 1);
+    let mut headers: Vec<String> = (0..width)
         .map(|i| layout.headers.get(i).cloned().unwrap_or_default())
         .collect();
     headers.push("Errors".into());
-    let errors_col = batch.width;
+    let errors_col = width;
     // Member ID and ZIP stay text so Excel cannot drop leading zeros when the file is fixed.
     let text_columns: Vec<usize> = [Column::MemberId, Column::ZipCode]
         .iter()
@@ -161,96 +196,117 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
         .collect();
 
     let mut workbook = workbook(as_of)?;
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("Rejected")?;
     let sample = rejected.iter().map(|i| {
         let raw = &batch.rows[*i];
-        (0..batch.width)
-            .map(|c| raw.cell(c).text.to_string())
-            .collect()
+        (0..width).map(|c| raw.cell(c).text.to_string()).collect()
     });
     let mut column_widths = widths(&headers, sample);
     column_widths[errors_col] = 80.0;
-    header_row(sheet, &headers, &column_widths, &formats)?;
 
     let mut notes = 0;
-    for (n, index) in rejected.iter().enumerate() {
-        let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
-        let r = n as u32 + 1;
-        // The messages of each marked cell; errors with no column in the batch go to Errors.
-        let mut marks: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        let mut row_errors: Vec<String> = Vec::new();
-        for finding in outcome.findings.iter().filter(|f| f.is_error()) {
-            let line = format!("{}: {}", finding.code, finding.message);
-            match finding.column.and_then(|c| layout.position(c)) {
-                Some(col) => marks.entry(col).or_default().push(line.clone()),
-                None => row_errors.push(line.clone()),
+    let pages = rejected.len().div_ceil(MAX_ROWS).max(1);
+    for page in 0..pages {
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(page_name("Rejected", page))?;
+        header_row(sheet, &headers, &column_widths, &formats)?;
+        let on_page = &rejected[page * MAX_ROWS..((page + 1) * MAX_ROWS).min(rejected.len())];
+        for (n, index) in on_page.iter().enumerate() {
+            let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
+            let r = n as u32 + 1;
+            // The messages of each marked cell; errors with no column in the batch go to Errors.
+            let mut marks: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+            let mut row_errors: Vec<String> = Vec::new();
+            for finding in outcome.findings.iter().filter(|f| f.is_error()) {
+                let line = format!("{}: {}", finding.code, finding.message);
+                match finding
+                    .column
+                    .and_then(|c| layout.position(c))
+                    .filter(|p| *p < width)
+                {
+                    Some(col) => marks.entry(col).or_default().push(line.clone()),
+                    None => row_errors.push(line.clone()),
+                }
             }
-        }
-        for col in 0..batch.width {
-            let cell = raw.cell(col);
-            let marked = marks.contains_key(&col);
-            let as_text = text_columns.contains(&col);
-            let c = col as u16;
-            let (plain, text, date) = if marked {
-                (&formats.error, &formats.error_text, &formats.error_date)
+            for col in 0..width {
+                let cell = raw.cell(col);
+                let marked = marks.contains_key(&col);
+                let as_text = text_columns.contains(&col);
+                let c = col as u16;
+                let (plain, text, date) = if marked {
+                    (&formats.error, &formats.error_text, &formats.error_date)
+                } else {
+                    (&Format::new(), &formats.text, &formats.date)
+                };
+                match cell.kind {
+                    CellKind::Empty if marked => {
+                        sheet.write_blank(r, c, plain)?;
+                    }
+                    CellKind::Empty => {}
+                    CellKind::Number if !as_text => match cell.text.parse::<f64>() {
+                        Ok(number) => {
+                            sheet.write_number_with_format(r, c, number, plain)?;
+                        }
+                        Err(_) => {
+                            sheet.write_string_with_format(
+                                r,
+                                c,
+                                clip(cell.text).as_ref(),
+                                plain,
+                            )?;
+                        }
+                    },
+                    CellKind::Date if !as_text => match crate::model::parse_text_date(cell.text) {
+                        Ok(day) => {
+                            sheet.write_datetime_with_format(r, c, excel_date(day)?, date)?;
+                        }
+                        Err(_) => {
+                            sheet.write_string_with_format(
+                                r,
+                                c,
+                                clip(cell.text).as_ref(),
+                                plain,
+                            )?;
+                        }
+                    },
+                    CellKind::Bool if !as_text => {
+                        sheet.write_boolean_with_format(r, c, cell.text == "TRUE", plain)?;
+                    }
+                    _ if as_text => {
+                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), text)?;
+                    }
+                    _ => {
+                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), plain)?;
+                    }
+                }
+                if let Some(messages) = marks.get(&col).filter(|_| notes < MAX_NOTES) {
+                    sheet.insert_note(r, c, &note(messages))?;
+                    notes += 1;
+                }
+            }
+            // Every error, so the row reads on its own; a row-level one marks the Errors cell.
+            let all: Vec<String> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| format!("{}: {}", f.code, f.message))
+                .collect();
+            let errors_format = if row_errors.is_empty() {
+                &formats.wrap
             } else {
-                (&Format::new(), &formats.text, &formats.date)
+                &formats.error
             };
-            match cell.kind {
-                CellKind::Empty if marked => {
-                    sheet.write_blank(r, c, plain)?;
-                }
-                CellKind::Empty => {}
-                CellKind::Number if !as_text => match cell.text.parse::<f64>() {
-                    Ok(number) => {
-                        sheet.write_number_with_format(r, c, number, plain)?;
-                    }
-                    Err(_) => {
-                        sheet.write_string_with_format(r, c, cell.text, plain)?;
-                    }
-                },
-                CellKind::Date if !as_text => match crate::model::parse_text_date(cell.text) {
-                    Ok(day) => {
-                        sheet.write_datetime_with_format(r, c, excel_date(day)?, date)?;
-                    }
-                    Err(_) => {
-                        sheet.write_string_with_format(r, c, cell.text, plain)?;
-                    }
-                },
-                CellKind::Bool if !as_text => {
-                    sheet.write_boolean_with_format(r, c, cell.text == "TRUE", plain)?;
-                }
-                _ if as_text => {
-                    sheet.write_string_with_format(r, c, cell.text, text)?;
-                }
-                _ => {
-                    sheet.write_string_with_format(r, c, cell.text, plain)?;
-                }
-            }
-            if let Some(messages) = marks.get(&col).filter(|_| notes < MAX_NOTES) {
-                sheet.insert_note(r, c, &note(messages))?;
+            sheet.write_string_with_format(
+                r,
+                errors_col as u16,
+                clip(&all.join("\n")).as_ref(),
+                errors_format,
+            )?;
+            if !row_errors.is_empty() && notes < MAX_NOTES {
+                sheet.insert_note(r, errors_col as u16, &note(&row_errors))?;
                 notes += 1;
             }
         }
-        // Every error, so the row reads on its own; a row-level one marks the Errors cell.
-        let all: Vec<String> = outcome
-            .findings
-            .iter()
-            .filter(|f| f.is_error())
-            .map(|f| format!("{}: {}", f.code, f.message))
-            .collect();
-        let errors_format = if row_errors.is_empty() {
-            &formats.wrap
-        } else {
-            &formats.error
-        };
-        sheet.write_string_with_format(r, errors_col as u16, all.join("\n"), errors_format)?;
-        if !row_errors.is_empty() && notes < MAX_NOTES {
-            sheet.insert_note(r, errors_col as u16, &note(&row_errors))?;
-            notes += 1;
-        }
+        sheet.autofilter(0, 0, on_page.len() as u32, errors_col as u16)?;
     }
-    sheet.autofilter(0, 0, rejected.len() as u32, errors_col as u16)?;
     workbook.save(path)
 }

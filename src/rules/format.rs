@@ -521,10 +521,17 @@ fn check_window(s: &mut RowSink, effective: NaiveDate, ctx: &Context<'_>) {
 }
 
 /// A cell's value for a message: `"text"`, or the error / number as it stands.
+/// Long values are shortened: a message says what is wrong, it need not repeat a whole cell.
 fn quoted(cell: RawCell<'_>) -> String {
+    const SHOWN: usize = 60;
+    let text = cell.text.trim();
+    let text = match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    };
     match cell.kind {
-        CellKind::Error => format!("(error cell {})", cell.text),
-        CellKind::Number | CellKind::Bool => cell.text.to_string(),
-        _ => format!("{:?}", cell.text.trim()),
+        CellKind::Error => format!("(error cell {text})"),
+        CellKind::Number | CellKind::Bool => text,
+        _ => format!("{text:?}"),
     }
 }
