@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use cpbatch::model::{Program, age_on};
+use cpbatch::model::{Column, Program, age_on};
 use cpbatch::reference::{Cp, Plan, Reference};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
@@ -374,36 +374,20 @@ fn text(s: &str) -> Cell {
     Cell::Text(s.to_string())
 }
 
-const HEADERS: [&str; 18] = [
-    "Action",
-    "Member ID",
-    "Last Name",
-    "First Name",
-    "Date of Birth",
-    "CP Program",
-    "CP ID",
-    "From CP ID",
-    "Plan ID",
-    "Coverage Type",
-    "Medicare",
-    "Other Insurance",
-    "Nursing Facility",
-    "DMH Affiliation",
-    "ZIP Code",
-    "Effective Date",
-    "Reason Code",
-    "Submitter ID",
-];
+/// The canonical headers, in template order, from the library's column table.
+fn headers() -> [&'static str; 18] {
+    Column::ALL.map(Column::header)
+}
 
 fn col(name: &str) -> usize {
-    HEADERS.iter().position(|h| *h == name).unwrap()
+    headers().iter().position(|h| *h == name).unwrap()
 }
 
 /// A realistic row for the member: the action EVS makes sensible, consistent facts.
 fn batch_row(world: &World<'_>, m: &Member<'_>, rng: &mut Rng) -> Vec<Cell> {
     let effective = as_of() + Duration::days(rng.below(60) as i64 - 15);
     let age = age_on(m.dob, effective);
-    let mut row: Vec<Cell> = HEADERS.iter().map(|_| text("")).collect();
+    let mut row: Vec<Cell> = headers().iter().map(|_| text("")).collect();
     let (action, program, cp, from, reason) = match m.cp {
         Some((current, _)) if rng.chance(0.5) => {
             let others: Vec<_> = world
@@ -609,7 +593,7 @@ impl BatchWriter {
         if !titles.is_empty() {
             writer.write(&[]);
         }
-        writer.write(&HEADERS.map(text));
+        writer.write(&headers().map(text));
         writer
     }
 
