@@ -31,8 +31,10 @@ pub enum FileError {
     Evs { path: String, reason: String },
     #[error("{path}: invalid reference data: {reason}")]
     Reference { path: String, reason: String },
-    #[error("{path}: cannot write the report: {reason}")]
+    #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl FileError {
@@ -46,7 +48,7 @@ impl FileError {
             FileError::DuplicateColumn { .. } => Code::F005,
             FileError::Evs { .. } => Code::F006,
             FileError::Reference { .. } => Code::F007,
-            FileError::Output { .. } => return None,
+            FileError::Output { .. } | FileError::Usage(_) => return None,
         })
     }
 

@@ -392,6 +392,20 @@ impl PlanType {
         }
     }
 
+    /// The plan type in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PlanType::Acpp => "an Accountable Care Partnership Plan",
+            PlanType::Pcaco => "a Primary Care ACO",
+            PlanType::Mcoaco => "an MCO-administered ACO",
+            PlanType::Mco => "an MCO",
+            PlanType::Pcc => "the Primary Care Clinician (PCC) Plan",
+            PlanType::OneCare => "a One Care plan",
+            PlanType::Sco => "a Senior Care Options (SCO) plan",
+            PlanType::Ffs => "fee-for-service",
+        }
+    }
+
     pub fn is_aco_mco(self) -> bool {
         matches!(
             self,

@@ -29,9 +29,8 @@ pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileErro
     if let Some(threads) = config.threads {
         pool = pool.num_threads(threads);
     }
-    let pool = pool.build().map_err(|e| FileError::Output {
-        path: "--threads".into(),
-        reason: e.to_string(),
+    let pool = pool.build().map_err(|e| {
+        FileError::Usage(format!("cannot start the worker threads (--threads): {e}"))
     })?;
     run(&pool, config, stdout)
 }

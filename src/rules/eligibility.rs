@@ -242,9 +242,9 @@ fn dmh_path(dmh: Dmh, facts: &Facts<'_>, age: Option<i32>) -> PathResult {
 fn no_path_message(facts: &Facts<'_>) -> String {
     let plan = match facts.plan {
         PlanFact::Plan(p) => format!(
-            "plan {} is a {} plan, not an ACO or MCO",
+            "plan {} is {}, not an ACO or MCO",
             p.id,
-            p.plan_type.as_str()
+            p.plan_type.describe()
         ),
         PlanFact::Unlisted => "the member's EVS plan is not an ACO or MCO".to_string(),
         _ => "the member has no ACO or MCO plan".to_string(),
