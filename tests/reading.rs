@@ -1471,27 +1471,7 @@ fn summary_json_has_the_documented_keys() {
 fn summary_reference_names_the_directory_given() {
     let case = Case::new();
     let reference = case.path("reference");
-    std::fs::create_dir(&reference).unwrap();
-    std::fs::write(
-        reference.join("plans.csv"),
-        "plan_id,plan_name,plan_type\nACPP01,Plan One,ACPP\n",
-    )
-    .unwrap();
-    std::fs::write(
-        reference.join("cps.csv"),
-        "cp_id,cp_name,program\nBHCP01,CP One,BH\n",
-    )
-    .unwrap();
-    std::fs::write(
-        reference.join("partnerships.csv"),
-        "plan_id,cp_id\nACPP01,BHCP01\n",
-    )
-    .unwrap();
-    std::fs::write(
-        reference.join("service_areas.csv"),
-        "cp_id,zip\nBHCP01,021\n",
-    )
-    .unwrap();
+    write_reference(&reference, "plan_id,cp_id\nACPP01,BHCP01\n");
     let batch = case.path("batch.csv");
     write_csv(&batch, &[good_row()]);
     let out = case.out();
@@ -1720,23 +1700,7 @@ fn bad_reference_directory_is_f007() {
 
     // A partnership naming a CP the roster does not define.
     let bad = case.path("bad-reference");
-    std::fs::create_dir(&bad).unwrap();
-    std::fs::write(
-        bad.join("plans.csv"),
-        "plan_id,plan_name,plan_type\nACPP01,Plan One,ACPP\n",
-    )
-    .unwrap();
-    std::fs::write(
-        bad.join("cps.csv"),
-        "cp_id,cp_name,program\nBHCP01,CP One,BH\n",
-    )
-    .unwrap();
-    std::fs::write(
-        bad.join("partnerships.csv"),
-        "plan_id,cp_id\nACPP01,BHCP99\n",
-    )
-    .unwrap();
-    std::fs::write(bad.join("service_areas.csv"), "cp_id,zip\nBHCP01,021\n").unwrap();
+    write_reference(&bad, "plan_id,cp_id\nACPP01,BHCP99\n");
     let run = validate(&batch, &out, &["--reference", &bad.display().to_string()]);
     assert_refused(&run, &out, "F007", "bad-reference");
 }

@@ -283,3 +283,21 @@ pub fn assert_conserved(out: &Path, rows: usize) {
 pub fn temp_path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
+
+/// Writes a one-plan, one-CP reference directory (plan ACPP01, CP BHCP01 serving 021xx),
+/// with the given partnerships.csv.
+pub fn write_reference(dir: &Path, partnerships: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let files = [
+        (
+            "plans.csv",
+            "plan_id,plan_name,plan_type\nACPP01,Plan One,ACPP\n",
+        ),
+        ("cps.csv", "cp_id,cp_name,program\nBHCP01,CP One,BH\n"),
+        ("partnerships.csv", partnerships),
+        ("service_areas.csv", "cp_id,zip\nBHCP01,021\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
