@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::rules::CheckConfig;
-use crate::{Config, Formats};
+use crate::{Config, EvsRead, Formats};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -63,6 +63,16 @@ pub struct ValidateArgs {
     /// How many days after the as-of date an Effective Date may be.
     #[arg(long, value_name = "N", default_value_t = 90)]
     pub max_future_days: u32,
+    /// How to read the snapshot: `scan` it once the batches are read, or `index` it while
+    /// they are read and reconcile rows as they come; `auto` indexes an uncompressed
+    /// snapshot when the batches total 8 MB or more. The results are the same.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "auto|scan|index",
+        default_value = "auto"
+    )]
+    pub evs_read: EvsRead,
     /// Print only the summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -109,6 +119,7 @@ impl ValidateArgs {
             formats: self.format,
             sheet: self.sheet,
             threads: self.threads.map(usize::from),
+            evs_read: self.evs_read,
             quiet: self.quiet,
             progress: !self.quiet,
             check: CheckConfig {

@@ -421,11 +421,23 @@ pub struct MemberId(u64);
 impl MemberId {
     /// Parses text: spaces and hyphens are removed, then exactly 12 digits must remain.
     pub fn parse_text(text: &str) -> Option<MemberId> {
-        let digits: String = text
-            .chars()
-            .filter(|c| !(c.is_whitespace() || *c == '-'))
-            .collect();
-        Self::from_digits(digits.as_bytes())
+        let (mut n, mut digits) = (0u64, 0);
+        for c in text.chars() {
+            if c.is_whitespace() || c == '-' {
+                continue;
+            }
+            digits += 1;
+            if digits > 12 {
+                return None;
+            }
+            n = n * 10 + u64::from(c.to_digit(10)?);
+        }
+        (digits == 12).then_some(MemberId(n))
+    }
+
+    /// The ID as a number.
+    pub fn value(self) -> u64 {
+        self.0
     }
 
     /// Parses exactly 12 ASCII digits.

@@ -2,6 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -11,9 +13,12 @@ use crate::error::FileError;
 use rayon::prelude::*;
 
 use crate::evs::{self, IdSet, Snapshot};
+use crate::model::MemberId;
+use crate::reference::Reference;
 use crate::report::{self, console, summary};
 use crate::rules::format::member_id;
-use crate::{Config, Judged, judge, load_reference};
+use crate::rules::{Context, RowOutcome, check_row};
+use crate::{Config, EvsRead, Judged, judge_checked, load_reference};
 
 /// One batch of the run: read, or refused with a file-level error.
 struct Entry {
@@ -21,6 +26,10 @@ struct Entry {
     stem: String,
     read_ms: u128,
     batch: Result<Batch, FileError>,
+    /// The rows' outcomes when they were checked as they were read.
+    checked: Vec<RowOutcome>,
+    /// Time spent on that work, which overlaps the read.
+    busy: Busy,
 }
 
 /// Runs `validate`: returns the exit status (0 all accepted, 1 some rejected or refused).
@@ -52,13 +61,43 @@ fn run(
         .clone()
         .map(|path| std::thread::spawn(move || batch::sha256_file(&path)));
     // A large batch takes seconds to read on one core: index the snapshot on the other one
-    // meanwhile, so that afterwards only the batch members' lines are read (SPEC 6).
-    let evs_index = config
+    // meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
+    let index = config
         .evs
-        .clone()
-        .filter(|path| evs::Index::possible(path) && batch_bytes(config) >= INDEX_FROM_BATCH_BYTES)
-        .map(|path| std::thread::spawn(move || evs::Index::build(&path, 1)));
-    let entries = read_batches(config, progress);
+        .as_ref()
+        .filter(|path| {
+            evs::Index::possible(path)
+                && match config.evs_read {
+                    EvsRead::Auto => batch_bytes(config) >= INDEX_FROM_BATCH_BYTES,
+                    EvsRead::Scan => false,
+                    EvsRead::Index => true,
+                }
+        })
+        .map(|path| IndexThread::spawn(path.clone()));
+    // Rows are checked while they are read unless the snapshot must be scanned first.
+    let streaming = (config.evs.is_none() || index.is_some()).then(|| Streaming {
+        reference: &reference,
+        config,
+        pool,
+        index: index.as_ref(),
+        failed: Mutex::new(None),
+        malformed: Mutex::new(Vec::new()),
+        busy: BusyTimes::default(),
+    });
+    let entries = {
+        let work = |chunk: batch::RowChunk<'_>| match &streaming {
+            Some(streaming) => streaming.check(chunk),
+            None => Vec::new(),
+        };
+        read_batches(
+            config,
+            progress,
+            streaming
+                .as_ref()
+                .map(|_| &work as batch::RowWork<'_, RowOutcome>),
+            streaming.as_ref().map(|s| &s.busy),
+        )
+    };
     if single && let Some(Err(_)) = entries.first().map(|e| &e.batch) {
         return Err(entries
             .into_iter()
@@ -67,50 +106,33 @@ fn run(
             .unwrap_or_else(|| unreachable!()));
     }
 
-    let scan_started = Instant::now();
-    let snapshot = match &config.evs {
-        Some(path) => {
-            let wanted: IdSet = pool.install(|| {
-                entries
-                    .iter()
-                    .filter_map(|e| e.batch.as_ref().ok())
-                    .flat_map(|b| {
-                        b.rows
-                            .par_iter()
-                            .filter_map(|r| member_id(r, &b.layout))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect()
-            });
-            let bar = progress.then(|| bytes_bar(path));
-            let tick = |read: u64| {
-                if let Some(bar) = &bar {
-                    bar.set_position(read);
-                }
-            };
-            let workers = pool.current_num_threads();
-            let index = evs_index.map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(FileError::Evs {
-                        path: path.display().to_string(),
-                        reason: "the index thread stopped".into(),
-                    })
-                })
-            });
-            let mut snapshot = match index {
-                Some(index) => pool.install(|| index?.resolve(&wanted, workers, &tick))?,
-                None => evs::scan(path, &wanted, workers, &tick)?,
-            };
-            if let Some(Ok(Ok(hash))) = evs_hash.map(std::thread::JoinHandle::join) {
-                snapshot.sha256 = hash;
-            }
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
-            Some(snapshot)
-        }
-        None => None,
+    let (failed, mut malformed) = match streaming {
+        Some(streaming) => (
+            streaming.failed.into_inner().ok().flatten(),
+            streaming.malformed.into_inner().unwrap_or_default(),
+        ),
+        None => (None, Vec::new()),
     };
+
+    let scan_started = Instant::now();
+    let mut snapshot = match (&config.evs, index) {
+        (None, _) => None,
+        (Some(_), Some(index)) => {
+            let index = index.join()?;
+            if let Some(error) = failed {
+                return Err(error);
+            }
+            malformed.sort_unstable();
+            malformed.dedup_by_key(|(id, _)| *id);
+            Some(index.totals(malformed.iter().map(|(_, lines)| lines).sum()))
+        }
+        (Some(path), None) => Some(scan_snapshot(pool, path, &entries, progress)?),
+    };
+    if let (Some(snapshot), Some(Ok(Ok(hash)))) =
+        (&mut snapshot, evs_hash.map(std::thread::JoinHandle::join))
+    {
+        snapshot.sha256 = hash;
+    }
     let scan_ms = scan_started.elapsed().as_millis();
 
     let mut runs: Vec<(Entry, Option<Judged>)> = Vec::new();
@@ -122,10 +144,19 @@ fn run(
             }),
         ) {
             Ok(batch) => {
+                let checked = std::mem::take(&mut entry.checked);
+                // Rows checked while read were reconciled against their own members' lines.
+                let evs = if checked.len() == batch.rows.len() {
+                    None
+                } else {
+                    snapshot.as_ref()
+                };
                 let mut judged =
-                    pool.install(|| judge(batch, &reference, &config.check, snapshot.as_ref()));
+                    pool.install(|| judge_checked(batch, &reference, &config.check, evs, checked));
+                judged.timings.run_started = Some(started);
                 judged.timings.read = entry.read_ms;
-                judged.timings.scan = scan_ms;
+                judged.timings.scan = scan_ms + entry.busy.scan;
+                judged.timings.check += entry.busy.check;
                 Some(judged)
             }
             Err(error) => {
@@ -189,6 +220,183 @@ fn run(
     Ok(status)
 }
 
+/// Scans the snapshot for the members of every batch read.
+fn scan_snapshot(
+    pool: &rayon::ThreadPool,
+    path: &Path,
+    entries: &[Entry],
+    progress: bool,
+) -> Result<Snapshot, FileError> {
+    let wanted: IdSet = pool.install(|| {
+        entries
+            .iter()
+            .filter_map(|e| e.batch.as_ref().ok())
+            .flat_map(|b| {
+                b.rows
+                    .par_iter()
+                    .filter_map(|r| member_id(r, &b.layout))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    });
+    let bar = progress.then(|| bytes_bar(path));
+    let tick = |read: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(read);
+        }
+    };
+    let snapshot = evs::scan(path, &wanted, pool.current_num_threads(), &tick);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    snapshot
+}
+
+/// The snapshot index, built on its own thread while the batches are read.
+struct IndexThread {
+    path: PathBuf,
+    index: Arc<OnceLock<Result<evs::Index, FileError>>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl IndexThread {
+    fn spawn(path: PathBuf) -> IndexThread {
+        let index = Arc::new(OnceLock::new());
+        let (cell, file) = (Arc::clone(&index), path.clone());
+        let thread = std::thread::spawn(move || {
+            // Whatever happens, the cell is set: row checks wait on it.
+            let built = std::panic::catch_unwind(|| evs::Index::build(&file, 1))
+                .unwrap_or_else(|_| Err(index_stopped(&file)));
+            let _ = cell.set(built);
+        });
+        IndexThread {
+            path,
+            index,
+            thread,
+        }
+    }
+
+    /// Waits for the index; `None` when it could not be built (see [`IndexThread::join`]).
+    fn wait(&self) -> Option<&evs::Index> {
+        self.index.wait().as_ref().ok()
+    }
+
+    fn join(self) -> Result<evs::Index, FileError> {
+        let _ = self.thread.join();
+        Arc::into_inner(self.index)
+            .and_then(OnceLock::into_inner)
+            .unwrap_or_else(|| Err(index_stopped(&self.path)))
+    }
+}
+
+fn index_stopped(path: &Path) -> FileError {
+    FileError::Evs {
+        path: path.display().to_string(),
+        reason: "the index thread stopped".into(),
+    }
+}
+
+/// Checks rows while the batch is still being read: with the snapshot index, each chunk's
+/// members' lines are read and parsed first.
+struct Streaming<'a> {
+    reference: &'a Reference,
+    config: &'a Config,
+    pool: &'a rayon::ThreadPool,
+    index: Option<&'a IndexThread>,
+    /// A snapshot read error: the run stops with it once the batches are read.
+    failed: Mutex<Option<FileError>>,
+    /// Batch members with malformed snapshot lines, and how many; a member in several
+    /// chunks is listed once per chunk.
+    malformed: Mutex<Vec<(MemberId, u64)>>,
+    busy: BusyTimes,
+}
+
+/// Time spent on work that overlaps the read, in microseconds.
+#[derive(Default)]
+struct BusyTimes {
+    scan: AtomicU64,
+    check: AtomicU64,
+}
+
+/// Busy time of one batch's read, in milliseconds.
+#[derive(Default, Clone, Copy)]
+struct Busy {
+    scan: u128,
+    check: u128,
+}
+
+impl BusyTimes {
+    fn add(counter: &AtomicU64, since: Instant) {
+        let micros = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        counter.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    fn now(&self) -> Busy {
+        Busy {
+            scan: u128::from(self.scan.load(Ordering::Relaxed)) / 1000,
+            check: u128::from(self.check.load(Ordering::Relaxed)) / 1000,
+        }
+    }
+}
+
+impl Streaming<'_> {
+    /// One outcome per row, or none when the snapshot could not be read.
+    fn check(&self, chunk: batch::RowChunk<'_>) -> Vec<RowOutcome> {
+        let started = Instant::now();
+        let snapshot = match self.index {
+            None => None,
+            Some(thread) => {
+                let Some(index) = thread.wait() else {
+                    return Vec::new();
+                };
+                let mut members = chunk
+                    .rows
+                    .iter()
+                    .filter_map(|row| member_id(row, chunk.layout))
+                    .collect();
+                match index.snapshot_of(&mut members) {
+                    Ok(snapshot) => {
+                        if let Ok(mut malformed) = self.malformed.lock() {
+                            malformed.extend(snapshot.malformed_members());
+                        }
+                        Some(snapshot)
+                    }
+                    Err(error) => {
+                        if let Ok(mut failed) = self.failed.lock() {
+                            failed.get_or_insert(error);
+                        }
+                        return Vec::new();
+                    }
+                }
+            }
+        };
+        BusyTimes::add(&self.busy.scan, started);
+        let started = Instant::now();
+        let ctx = Context {
+            reference: self.reference,
+            config: &self.config.check,
+            layout: chunk.layout,
+            is_1904: chunk.is_1904,
+            evs: snapshot.as_ref(),
+        };
+        // Behind the read (a fast CSV read, say): use every core; else leave the reader its
+        // core.
+        let outcomes = if chunk.waiting >= 2 {
+            self.pool.install(|| {
+                chunk
+                    .rows
+                    .par_iter()
+                    .map(|row| check_row(row, &ctx))
+                    .collect()
+            })
+        } else {
+            chunk.rows.iter().map(|row| check_row(row, &ctx)).collect()
+        };
+        BusyTimes::add(&self.busy.check, started);
+        outcomes
+    }
+}
+
 /// Batches at least this large (in bytes, all together) are read while the snapshot is
 /// indexed; smaller ones read in a fraction of the scan's time, so they just scan.
 const INDEX_FROM_BATCH_BYTES: u64 = 8 << 20;
@@ -221,7 +429,12 @@ fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
     }
 }
 
-fn read_batches(config: &Config, progress: bool) -> Vec<Entry> {
+fn read_batches(
+    config: &Config,
+    progress: bool,
+    work: Option<batch::RowWork<'_, RowOutcome>>,
+    busy: Option<&BusyTimes>,
+) -> Vec<Entry> {
     let mut stems: Vec<String> = Vec::new();
     config
         .batches
@@ -248,15 +461,26 @@ fn read_batches(config: &Config, progress: bool) -> Vec<Entry> {
                     bar.set_position(rows);
                 }
             };
-            let batch = batch::read_batch_with_progress(path, config.sheet.as_deref(), &tick);
+            let busy_before = busy.map(BusyTimes::now).unwrap_or_default();
+            let read = batch::read_batch_with(path, config.sheet.as_deref(), &tick, work);
+            let busy_after = busy.map(BusyTimes::now).unwrap_or_default();
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
+            let (batch, checked) = match read {
+                Ok((batch, checked)) => (Ok(batch), checked),
+                Err(error) => (Err(error), Vec::new()),
+            };
             Entry {
                 path: path.clone(),
                 stem,
                 read_ms: started.elapsed().as_millis(),
                 batch,
+                checked,
+                busy: Busy {
+                    scan: busy_after.scan - busy_before.scan,
+                    check: busy_after.check - busy_before.check,
+                },
             }
         })
         .collect()

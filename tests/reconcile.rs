@@ -1830,6 +1830,25 @@ fn generate(dir: &Path) -> (PathBuf, PathBuf, Vec<(usize, u64)>) {
     (batch, evs, planted)
 }
 
+/// The CSV reports of two runs are byte for byte the same.
+fn assert_same_reports(one: &Path, other: &Path) {
+    for file in [
+        "accepted.csv",
+        "rejected.csv",
+        "transfers.csv",
+        "findings.csv",
+    ] {
+        let a = std::fs::read(one.join(file)).unwrap();
+        let b = std::fs::read(other.join(file)).unwrap();
+        assert!(
+            a == b,
+            "{file} differs between {} and {}",
+            one.display(),
+            other.display()
+        );
+    }
+}
+
 #[test]
 fn reconciliation_is_deterministic_across_threads_and_chunks() {
     let dir = tempfile::tempdir().unwrap();
@@ -1839,36 +1858,37 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
         size > 8 << 20,
         "snapshot is {size} bytes, want several 4 MB chunks"
     );
+    // Scanned after the read, on 1 and 4 threads, and indexed during the read.
     let mut outs = Vec::new();
-    for threads in ["1", "4"] {
-        let out = dir.path().join(format!("out-{threads}"));
+    for (threads, evs_read) in [("1", "scan"), ("4", "scan"), ("4", "index")] {
+        let out = dir.path().join(format!("out-{threads}-{evs_read}"));
         let run = validate(
             &batch,
             &out,
-            &["--evs", evs.to_str().unwrap(), "--threads", threads],
+            &[
+                "--evs",
+                evs.to_str().unwrap(),
+                "--threads",
+                threads,
+                "--evs-read",
+                evs_read,
+            ],
         );
         assert_eq!(run.status, 1, "{}", run.stderr);
         assert_conserved(&out, BATCH_ROWS);
         outs.push((out, run));
-    }
-    let (one, four) = (&outs[0].0, &outs[1].0);
-    for file in [
-        "accepted.csv",
-        "rejected.csv",
-        "transfers.csv",
-        "findings.csv",
-    ] {
-        let a = std::fs::read(one.join(file)).unwrap();
-        let b = std::fs::read(four.join(file)).unwrap();
-        assert!(a == b, "{file} differs between --threads 1 and --threads 4");
     }
     let strip = |out: &Path| {
         let mut s = json(&out.join("summary.json"));
         s.as_object_mut().unwrap().remove("timings_ms");
         s
     };
-    assert_eq!(strip(one), strip(four));
-    assert_eq!(outs[0].1.stdout, outs[1].1.stdout);
+    let one = &outs[0].0;
+    for (other, run) in &outs[1..] {
+        assert_same_reports(one, other);
+        assert_eq!(strip(one), strip(other));
+        assert_eq!(outs[0].1.stdout, run.stdout);
+    }
 
     // The scan saw every line, across chunks, with the right line numbers.
     let summary = strip(one);
@@ -2005,4 +2025,53 @@ fn run_summary_evs_is_that_of_the_snapshot() {
     assert_eq!(run["evs"]["segments"], 3);
     assert_eq!(run["evs"]["malformed_lines"], 0);
     assert_eq!(run["totals"]["accepted"], 2);
+}
+
+/// Indexed, rows are reconciled chunk by chunk as they are read (8,192 rows a chunk): a member
+/// in several chunks, and its malformed lines, must count once, as when scanned.
+#[test]
+fn rows_reconciled_while_read_match_the_scan_across_row_chunks() {
+    const ROWS: usize = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let member = |n: usize| format!("1{:011}", n % 9_000);
+    let mut text = evs_header(",") + "\n";
+    for n in 0..9_000 {
+        let line = if n % 1_000 == 7 {
+            format!("{},Rivera,Ana,1980-04-02,2026-13-45", member(n))
+        } else {
+            seg_line(&seg(&[("member_id", &member(n))]), ",")
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let evs = dir.path().join("evs.csv");
+    std::fs::write(&evs, &text).unwrap();
+    // Members repeat every 9,000 rows: each is in two or three chunks of rows.
+    let rows: Vec<_> = (0..ROWS)
+        .map(|n| row_with(&[("Member ID", &member(n))]))
+        .collect();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, &rows);
+    let mut outs = Vec::new();
+    for evs_read in ["scan", "index"] {
+        let out = dir.path().join(evs_read);
+        let run = validate(
+            &batch,
+            &out,
+            &["--evs", evs.to_str().unwrap(), "--evs-read", evs_read],
+        );
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert_conserved(&out, ROWS);
+        outs.push(out);
+    }
+    assert_same_reports(&outs[0], &outs[1]);
+    let summary = json(&outs[1].join("summary.json"));
+    assert_eq!(summary["inputs"]["evs"]["segments"], 9_000);
+    assert_eq!(summary["inputs"]["evs"]["malformed_lines"], 9);
+    // Rows of members 7 and 1007 come three times, the other seven members twice.
+    assert_eq!(
+        summary["counts"]["by_code"]["R008"],
+        2 * 3 + 7 * 2,
+        "{summary}"
+    );
 }

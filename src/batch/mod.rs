@@ -9,6 +9,8 @@ pub mod workbook;
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 
 use calamine::DataRef;
 use sha2::{Digest, Sha256};
@@ -46,6 +48,31 @@ pub fn read_batch_with_progress(
     sheet: Option<&str>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Batch, FileError> {
+    read_batch_with::<()>(path, sheet, progress, None).map(|(batch, _)| batch)
+}
+
+/// A chunk of data rows, handed to the work of [`read_batch_with`] as soon as it is read.
+pub struct RowChunk<'a> {
+    pub layout: &'a Layout,
+    pub is_1904: bool,
+    pub rows: &'a [RawRow],
+    /// Chunks already read and waiting behind this one: the work is falling behind the read.
+    pub waiting: usize,
+}
+
+/// Work done on each chunk of data rows while the rest of the file is still being read; it
+/// returns one result per row.
+pub type RowWork<'w, T> = &'w (dyn Fn(RowChunk<'_>) -> Vec<T> + Sync);
+
+/// Reads a batch file; with `work`, every chunk of rows goes to it on its own thread as soon
+/// as it is read, and the results come back in row order. Reading a workbook keeps one core
+/// busy: the work runs on the other one meanwhile instead of after.
+pub fn read_batch_with<T: Send>(
+    path: &Path,
+    sheet: Option<&str>,
+    progress: &(dyn Fn(u64) + Sync),
+    work: Option<RowWork<'_, T>>,
+) -> Result<(Batch, Vec<T>), FileError> {
     let display = path.display().to_string();
     let unreadable = |reason: String| FileError::Unreadable {
         path: display.clone(),
@@ -61,28 +88,86 @@ pub fn read_batch_with_progress(
         .read_to_end(&mut head)
         .map_err(|e| unreadable(io_reason(&e)))?;
     drop(file);
+    let sniffed = sniff(&head).map_err(|r| unreadable(r.into()))?;
 
-    let mut asm = Assembler::new(&display, progress);
-    let (sheet_name, is_1904) = match sniff(&head).map_err(|r| unreadable(r.into()))? {
-        Sniffed::Workbook(container) => {
-            let info = workbook::read(path, &display, container, sheet, &mut asm)?;
-            (Some(info.sheet), info.is_1904)
+    let waiting = AtomicUsize::new(0);
+    let (sender, receiver) = std::sync::mpsc::channel::<Streamed>();
+    let (read, worked) = std::thread::scope(|scope| {
+        let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &waiting)));
+        let mut asm = Assembler::new(&display, progress);
+        if worker.is_some() {
+            asm.stream = Some((sender, &waiting));
         }
-        Sniffed::Text => {
-            csv_file::read(path, &display, &mut asm)?;
-            (None, false)
+        let read = match sniffed {
+            Sniffed::Workbook(container) => {
+                workbook::read(path, &display, container, sheet, &mut asm)
+                    .map(|info| (Some(info.sheet), info.is_1904))
+            }
+            Sniffed::Text => csv_file::read(path, &display, &mut asm).map(|()| (None, false)),
         }
-    };
-    let (layout, rows, width) = asm.finish()?;
-    Ok(Batch {
-        sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
-        path: display,
-        sheet: sheet_name,
-        is_1904,
-        layout,
-        width,
-        rows,
-    })
+        .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
+        // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
+        let worked = worker.map(|worker| {
+            worker
+                .join()
+                .map_err(|_| unreadable("the row checks stopped unexpectedly".into()))
+        });
+        (read, worked)
+    });
+    let (sheet_name, is_1904, (layout, mut rows, width)) = read?;
+    let mut results = Vec::new();
+    if let Some(worked) = worked {
+        (rows, results) = worked?;
+    }
+    Ok((
+        Batch {
+            sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
+            path: display,
+            sheet: sheet_name,
+            is_1904,
+            layout,
+            width,
+            rows,
+        },
+        results,
+    ))
+}
+
+/// What the assembler streams to the work thread.
+enum Streamed {
+    Header(Box<Layout>, bool),
+    Rows(Vec<RawRow>),
+}
+
+/// Data rows go to the work thread in chunks of this many.
+const STREAM_CHUNK: usize = 8192;
+
+/// The work thread: keeps every row, and the work's results, in order.
+fn run_work<T>(
+    receiver: std::sync::mpsc::Receiver<Streamed>,
+    work: RowWork<'_, T>,
+    waiting: &AtomicUsize,
+) -> (Vec<RawRow>, Vec<T>) {
+    let (mut rows, mut results) = (Vec::new(), Vec::new());
+    let mut header = None;
+    for streamed in receiver {
+        match streamed {
+            Streamed::Header(layout, is_1904) => header = Some((layout, is_1904)),
+            Streamed::Rows(chunk) => {
+                let behind = waiting.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+                if let Some((layout, is_1904)) = &header {
+                    results.extend(work(RowChunk {
+                        layout,
+                        is_1904: *is_1904,
+                        rows: &chunk,
+                        waiting: behind,
+                    }));
+                }
+                rows.extend(chunk);
+            }
+        }
+    }
+    (rows, results)
 }
 
 pub fn io_reason(e: &std::io::Error) -> String {
@@ -253,7 +338,12 @@ pub(crate) struct Assembler<'p> {
     layout: Option<Layout>,
     first_col: usize,
     width: usize,
+    is_1904: bool,
+    /// Every data row, or with a stream the rows not sent yet.
     rows: Vec<RawRow>,
+    rows_read: u64,
+    /// Where chunks of rows go as they are read, with the count of chunks in flight.
+    stream: Option<(Sender<Streamed>, &'p AtomicUsize)>,
 }
 
 impl<'p> Assembler<'p> {
@@ -265,7 +355,27 @@ impl<'p> Assembler<'p> {
             layout: None,
             first_col: 0,
             width: 0,
+            is_1904: false,
             rows: Vec::new(),
+            rows_read: 0,
+            stream: None,
+        }
+    }
+
+    /// The workbook's date system, known before its cells are read.
+    pub(crate) fn set_1904(&mut self, is_1904: bool) {
+        self.is_1904 = is_1904;
+    }
+
+    /// Sends the rows read since the last send to the work thread, if there is one.
+    fn send_rows(&mut self) {
+        if let Some((sender, waiting)) = &self.stream
+            && !self.rows.is_empty()
+        {
+            waiting.fetch_add(1, Ordering::Relaxed);
+            let chunk = std::mem::replace(&mut self.rows, Vec::with_capacity(STREAM_CHUNK));
+            // A send fails only when the work thread has stopped; joining it reports that.
+            let _ = sender.send(Streamed::Rows(chunk));
         }
     }
 
@@ -291,8 +401,10 @@ impl<'p> Assembler<'p> {
         let row = RawRow::new(source_row, &dense);
         self.width = self.width.max(row.width());
         self.rows.push(row);
-        if self.rows.len().is_multiple_of(8192) {
-            (self.progress)(self.rows.len() as u64);
+        self.rows_read += 1;
+        if self.rows_read.is_multiple_of(STREAM_CHUNK as u64) {
+            (self.progress)(self.rows_read);
+            self.send_rows();
         }
         Ok(())
     }
@@ -310,6 +422,9 @@ impl<'p> Assembler<'p> {
             let layout = Layout::from_headers(self.path, source_row, &headers)?;
             self.first_col = first_col;
             self.width = layout.headers.len();
+            if let Some((sender, _)) = &self.stream {
+                let _ = sender.send(Streamed::Header(Box::new(layout.clone()), self.is_1904));
+            }
             self.layout = Some(layout);
         } else if self.non_empty_rows >= HEADER_SEARCH_ROWS {
             return Err(FileError::NoHeader {
@@ -319,7 +434,9 @@ impl<'p> Assembler<'p> {
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> Result<(Layout, Vec<RawRow>, usize), FileError> {
+    /// The layout, the rows not streamed, and the width.
+    pub(crate) fn finish(mut self) -> Result<(Layout, Vec<RawRow>, usize), FileError> {
+        self.send_rows();
         match self.layout {
             Some(layout) => Ok((layout, self.rows, self.width)),
             None => Err(FileError::NoHeader {

@@ -65,37 +65,38 @@ pub(crate) fn read(
         path: display.to_string(),
         reason: format!("sheet {sheet:?} cannot be read ({e})"),
     };
+    let is_1904 = match &book {
+        Book::Xlsx(b) => b.has_1904_epoch(),
+        Book::Xlsb(b) => b.has_1904_epoch(),
+        Book::Xls(b) => b.has_1904_epoch(),
+        Book::Ods(_) => false,
+    };
+    asm.set_1904(is_1904);
     let mut cells = SheetCells::new(asm);
-    let is_1904 = match &mut book {
+    match &mut book {
         Book::Xlsx(b) => {
-            let is_1904 = b.has_1904_epoch();
             let mut reader = b
                 .worksheet_cells_reader(&sheet)
                 .map_err(|e| unreadable(&e))?;
             stream(|| reader.next_cell(), cells, &unreadable)?;
-            is_1904
         }
         Book::Xlsb(b) => {
-            let is_1904 = b.has_1904_epoch();
             let mut reader = b
                 .worksheet_cells_reader(&sheet)
                 .map_err(|e| unreadable(&e))?;
             stream(|| reader.next_cell(), cells, &unreadable)?;
-            is_1904
         }
         Book::Xls(b) => {
             let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
             cells.finish()?;
-            b.has_1904_epoch()
         }
         Book::Ods(b) => {
             let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
             cells.finish()?;
-            false
         }
-    };
+    }
     Ok(WorkbookInfo { sheet, is_1904 })
 }
 

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 
 use crate::error::FileError;
 use crate::model::{CoverageType, Dmh, MemberId, Zip};
-use pass::{Filter, assemble, index_chunk, is_gzip, pass, scan_chunk};
+use pass::{assemble, index_chunk, is_gzip, line_of, parse_line, pass, scan_chunk};
 
 /// The sixteen columns a snapshot must have, in SPEC order.
 pub const COLUMNS: [&str; 16] = [
@@ -189,8 +189,15 @@ pub struct Snapshot {
 
 #[derive(Debug, Clone, Copy)]
 enum Entry {
-    Segments { start: usize, len: usize },
-    Malformed { line: u64 },
+    Segments {
+        start: usize,
+        len: usize,
+    },
+    /// `line` is the first malformed line, `count` how many there are.
+    Malformed {
+        line: u64,
+        count: u32,
+    },
 }
 
 impl Snapshot {
@@ -199,8 +206,54 @@ impl Snapshot {
             Entry::Segments { start, len } => {
                 MemberRecord::Segments(&self.store[start..start + len])
             }
-            Entry::Malformed { line } => MemberRecord::Malformed { line },
+            Entry::Malformed { line, .. } => MemberRecord::Malformed { line },
         })
+    }
+
+    /// The members with malformed lines, with how many lines each.
+    pub fn malformed_members(&self) -> impl Iterator<Item = (MemberId, u64)> + '_ {
+        self.members.iter().filter_map(|(id, entry)| match entry {
+            Entry::Malformed { count, .. } => Some((*id, u64::from(*count))),
+            Entry::Segments { .. } => None,
+        })
+    }
+
+    /// The snapshot of the lines found, which come grouped by member in line order.
+    fn from_found(path: &Path, found: Vec<(MemberId, Result<Segment, u64>)>) -> Snapshot {
+        let mut snapshot = Snapshot {
+            path: path.display().to_string(),
+            malformed_lines: found.iter().filter(|(_, p)| p.is_err()).count() as u64,
+            ..Snapshot::default()
+        };
+        let mut stored = 0;
+        for group in found.chunk_by(|a, b| a.0 == b.0) {
+            let malformed = group.iter().filter_map(|(_, p)| p.as_ref().err());
+            let entry = match malformed.clone().next() {
+                Some(line) => Entry::Malformed {
+                    line: *line,
+                    count: u32::try_from(malformed.count()).unwrap_or(u32::MAX),
+                },
+                None => Entry::Segments {
+                    start: stored,
+                    len: group.len(),
+                },
+            };
+            if let Entry::Segments { len, .. } = entry {
+                stored += len;
+            }
+            snapshot.members.insert(group[0].0, entry);
+        }
+        // Collected in place (the standard library reuses `found`'s allocation): no second
+        // copy.
+        let members = &snapshot.members;
+        snapshot.store = found
+            .into_iter()
+            .filter_map(|(id, parsed)| match members.get(&id) {
+                Some(Entry::Segments { .. }) => parsed.ok(),
+                _ => None,
+            })
+            .collect();
+        snapshot
     }
 }
 
@@ -215,20 +268,83 @@ pub fn scan(
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
     let pass = pass(path, workers, progress, |chunk, _, layout| {
-        scan_chunk(chunk, layout, &Filter::Ids(wanted))
+        scan_chunk(chunk, layout, wanted)
     })?;
     Ok(assemble(path, pass.chunks))
 }
 
-/// An index of an uncompressed snapshot: every line's member ID and byte offset, 16 bytes a
-/// line. It is built while the batch is read (the two inputs read at once, on two cores),
-/// then [`Index::resolve`] parses only the batch members' lines.
+/// An index of an uncompressed snapshot: every line's member ID, byte offset and line
+/// number. It is built while the batch is read (the two inputs read at once, on two cores);
+/// then [`Index::snapshot_of`] reads and parses only the lines of the members asked for, so
+/// rows can be reconciled as soon as they are read.
 pub struct Index {
     path: std::path::PathBuf,
-    /// (member, byte offset of the line), sorted.
-    entries: Vec<(MemberId, u64)>,
+    file: std::fs::File,
+    layout: parse::Layout,
+    /// Every data line, sorted by member then offset (which is line order).
+    entries: Vec<IndexedLine>,
+    buckets: Buckets,
     /// Every data line of the snapshot.
     data_lines: u64,
+}
+
+/// Where each range of member IDs starts in the sorted entries: a lookup then searches a
+/// few cache lines instead of the whole index.
+struct Buckets {
+    first: u64,
+    span: u64,
+    count: usize,
+    /// Where each bucket starts, and the end of the last one.
+    starts: Vec<u32>,
+}
+
+impl Buckets {
+    const ENTRIES_PER_BUCKET: usize = 16;
+
+    fn new(entries: &[IndexedLine]) -> Buckets {
+        let first = entries.first().map_or(0, |e| e.member.value());
+        let last = entries.last().map_or(0, |e| e.member.value());
+        let count = (entries.len() / Self::ENTRIES_PER_BUCKET).max(1);
+        let mut buckets = Buckets {
+            first,
+            span: last - first + 1,
+            count,
+            starts: Vec::with_capacity(count + 1),
+        };
+        let mut at = 0;
+        for bucket in 0..count {
+            while at < entries.len() && buckets.bucket(entries[at].member) < bucket {
+                at += 1;
+            }
+            buckets.starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+        }
+        buckets
+            .starts
+            .push(u32::try_from(entries.len()).unwrap_or(u32::MAX));
+        buckets
+    }
+
+    fn bucket(&self, member: MemberId) -> usize {
+        let offset = u128::from(member.value().saturating_sub(self.first));
+        let bucket = offset * self.count as u128 / u128::from(self.span);
+        usize::try_from(bucket).unwrap_or(usize::MAX)
+    }
+
+    /// The range of entries that holds `member`'s lines, if it has any.
+    fn range(&self, member: MemberId) -> std::ops::Range<usize> {
+        let bucket = self.bucket(member).min(self.count - 1);
+        match (self.starts.get(bucket), self.starts.get(bucket + 1)) {
+            (Some(start), Some(end)) => *start as usize..*end as usize,
+            _ => 0..0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct IndexedLine {
+    member: MemberId,
+    offset: u64,
+    line: u64,
 }
 
 impl Index {
@@ -239,58 +355,167 @@ impl Index {
     }
 
     pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
+        let file = std::fs::File::open(path).map_err(|e| FileError::Evs {
+            path: path.display().to_string(),
+            reason: crate::batch::io_reason(&e),
+        })?;
         let pass = pass(path, workers, &|_| {}, index_chunk)?;
         let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
-        let mut entries: Vec<(MemberId, u64)> =
+        let mut entries: Vec<IndexedLine> =
             Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
+        // The header is line 1; each chunk starts where the previous one ended.
+        let mut first_line = 2u64;
         for chunk in pass.chunks {
-            entries.extend(chunk.entries);
+            entries.extend(chunk.entries.into_iter().map(|mut entry| {
+                entry.line += first_line;
+                entry
+            }));
+            first_line += chunk.lines;
         }
         entries.sort_unstable();
+        if u32::try_from(entries.len()).is_err() {
+            return Err(FileError::Evs {
+                path: path.display().to_string(),
+                reason: "more than 4 billion lines".into(),
+            });
+        }
         Ok(Index {
             path: path.to_path_buf(),
+            file,
+            layout: pass.layout,
+            buckets: Buckets::new(&entries),
             entries,
             data_lines,
         })
     }
 
-    /// The snapshot of the members in `wanted`: a second pass that jumps from one wanted
-    /// line to the next instead of reading every line's member ID.
-    pub fn resolve(
-        self,
-        wanted: &IdSet,
-        workers: usize,
-        progress: Progress<'_>,
-    ) -> Result<Snapshot, FileError> {
-        use rayon::prelude::*;
-        // The wanted lines in (member, offset) order, the order the snapshot keeps them in:
-        // each one's rank is the slot its segment goes to, so no sort of segments is needed.
-        let wanted_lines: Vec<(MemberId, u64)> = self
-            .entries
-            .into_par_iter()
-            .filter(|(id, _)| wanted.contains(id))
-            .collect();
-        let mut offsets: Vec<(u64, MemberId, u32)> = wanted_lines
-            .iter()
-            .enumerate()
-            .map(|(slot, (id, offset))| (*offset, *id, slot as u32))
-            .collect();
-        drop(wanted_lines);
-        offsets.par_sort_unstable();
-        let pass = pass(&self.path, workers, progress, |chunk, start, layout| {
-            scan_chunk(
-                chunk,
-                layout,
-                &Filter::Offsets {
-                    start,
-                    offsets: &offsets,
-                },
-            )
-        })?;
-        let mut snapshot = assemble(&self.path, pass.chunks);
-        snapshot.segments = self.data_lines;
-        Ok(snapshot)
+    /// Every data line of the snapshot.
+    pub fn data_lines(&self) -> u64 {
+        self.data_lines
     }
+
+    /// The snapshot's totals, without members: for the summary, once every row has been
+    /// reconciled against its [`Index::snapshot_of`].
+    pub fn totals(&self, malformed_lines: u64) -> Snapshot {
+        Snapshot {
+            path: self.path.display().to_string(),
+            segments: self.data_lines,
+            malformed_lines,
+            ..Snapshot::default()
+        }
+    }
+
+    /// The snapshot of these members: only their lines are read, each where the index says
+    /// it is. `segments` is left 0: it counts the whole file, see [`Index::data_lines`].
+    pub fn snapshot_of(&self, members: &mut Vec<MemberId>) -> Result<Snapshot, FileError> {
+        members.sort_unstable();
+        members.dedup();
+        let mut reader = LineReader::new(&self.file);
+        let mut record = csv::ByteRecord::new();
+        let mut found = Vec::new();
+        for member in members.iter() {
+            let bucket = &self.entries[self.buckets.range(*member)];
+            let from = bucket.partition_point(|e| e.member < *member);
+            let lines = bucket[from..].iter().take_while(|e| e.member == *member);
+            for entry in lines {
+                let line = reader.line_at(entry.offset).map_err(|e| FileError::Evs {
+                    path: self.path.display().to_string(),
+                    reason: format!("cannot be read ({e})"),
+                })?;
+                found.push((
+                    *member,
+                    parse_line(line, self.layout, entry.line, &mut record),
+                ));
+            }
+        }
+        debug_assert!(found.is_sorted_by_key(|(id, parsed)| (*id, line_of(parsed))));
+        Ok(Snapshot::from_found(&self.path, found))
+    }
+}
+
+/// Reads lines at given offsets of a file through a small window, so the several lines of
+/// one member usually cost one read.
+struct LineReader<'f> {
+    file: &'f std::fs::File,
+    window: Vec<u8>,
+    start: u64,
+    at_end: bool,
+}
+
+impl<'f> LineReader<'f> {
+    const WINDOW: usize = 1024;
+
+    fn new(file: &'f std::fs::File) -> Self {
+        LineReader {
+            file,
+            window: Vec::new(),
+            start: 0,
+            at_end: false,
+        }
+    }
+
+    /// The line starting at `offset`, without its `\r\n` or `\n`.
+    fn line_at(&mut self, offset: u64) -> std::io::Result<&[u8]> {
+        let mut size = Self::WINDOW;
+        loop {
+            if let Some(range) = self.line_in_window(offset) {
+                let line = &self.window[range];
+                return Ok(line.strip_suffix(b"\r").unwrap_or(line));
+            }
+            if offset >= self.start && offset < self.start + self.window.len() as u64 {
+                // The line starts in the window but goes past it.
+                size = size.max(2 * (self.start + self.window.len() as u64 - offset) as usize);
+            }
+            self.fill(offset, size)?;
+        }
+    }
+
+    fn line_in_window(&self, offset: u64) -> Option<std::ops::Range<usize>> {
+        let at = usize::try_from(offset.checked_sub(self.start)?).ok()?;
+        let rest = self.window.get(at..).filter(|rest| !rest.is_empty())?;
+        match memchr::memchr(b'\n', rest) {
+            Some(end) => Some(at..at + end),
+            None if self.at_end => Some(at..self.window.len()),
+            None => None,
+        }
+    }
+
+    fn fill(&mut self, offset: u64, size: usize) -> std::io::Result<()> {
+        self.window.resize(size, 0);
+        let mut filled = 0;
+        while filled < size {
+            match read_at(
+                self.file,
+                &mut self.window[filled..],
+                offset + filled as u64,
+            ) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.window.truncate(filled);
+        self.start = offset;
+        self.at_end = filled < size;
+        if filled == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file is shorter than when it was indexed",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
 }
 
 #[cfg(test)]
@@ -343,11 +568,11 @@ mod tests {
         let wanted: IdSet = (0..25_000).step_by(3).map(id).collect();
         let scanned = scan(&path, &wanted, 2, &|_| {}).unwrap();
         assert!(Index::possible(&path));
-        let resolved = Index::build(&path, 1)
-            .unwrap()
-            .resolve(&wanted, 2, &|_| {})
+        let index = Index::build(&path, 1).unwrap();
+        let resolved = index
+            .snapshot_of(&mut wanted.iter().copied().collect())
             .unwrap();
-        assert_eq!(resolved.segments, scanned.segments);
+        assert_eq!(index.data_lines(), scanned.segments);
         assert_eq!(resolved.malformed_lines, scanned.malformed_lines);
         assert_eq!(
             scanned.malformed_lines, 2,
@@ -356,6 +581,12 @@ mod tests {
         for member in (0..25_000).map(id) {
             assert_eq!(resolved.member(member), scanned.member(member), "{member}");
         }
+        // Members the snapshot lacks: below, inside and above its range of IDs.
+        let absent = index
+            .snapshot_of(&mut vec![id(999_999), id(25_000), id(0), id(7)])
+            .unwrap();
+        assert!(absent.member(id(25_000)).is_none());
+        assert!(absent.member(id(0)).is_some() && absent.member(id(7)).is_some());
         // Physical line numbers: header is line 1, blank lines count.
         let first = scanned.member(id(3)).unwrap();
         let MemberRecord::Segments(segments) = first else {

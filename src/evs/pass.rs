@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::parse::{Layout, member_id_of, parse_header, parse_segment};
-use super::{Entry, IdSet, MemberId, Progress, Segment, Snapshot};
+use super::{IdSet, IndexedLine, MemberId, Progress, Segment, Snapshot};
 use crate::batch::io_reason;
 use crate::error::FileError;
 
@@ -23,20 +23,9 @@ pub(super) fn is_gzip(path: &Path) -> bool {
             && magic == [0x1F, 0x8B])
 }
 
-/// Which lines a scan parses fully.
-pub(super) enum Filter<'a> {
-    /// Lines whose member is in the set.
-    Ids(&'a IdSet),
-    /// The lines at these byte offsets (sorted), with their member and the slot their
-    /// segment goes to; `start` is the chunk's offset.
-    Offsets {
-        start: u64,
-        offsets: &'a [(u64, MemberId, u32)],
-    },
-}
-
 /// One chunked pass over the snapshot.
 pub(super) struct Pass<R> {
+    pub(super) layout: Layout,
     pub(super) chunks: Vec<R>,
 }
 
@@ -149,24 +138,20 @@ pub(super) fn pass<R: Send>(
     let mut chunks = results.into_inner().unwrap_or_default();
     chunks.sort_by_key(|(i, _)| *i);
     Ok(Pass {
+        layout,
         chunks: chunks.into_iter().map(|(_, r)| r).collect(),
     })
 }
 
 /// Builds the snapshot from the chunk results of a pass, in file order.
 pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
-    let mut snapshot = Snapshot {
-        path: path.display().to_string(),
-        ..Snapshot::default()
-    };
     // Line numbers: the header is line 1; each chunk starts where the previous one ended.
     let mut found: Vec<(MemberId, Result<Segment, u64>)> =
         Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
-    let mut slots: Vec<u32> = Vec::new();
     let mut first_line = 2u64;
+    let mut segments = 0;
     for chunk in chunks {
-        slots.extend(chunk.slots);
-        snapshot.segments += chunk.data_lines;
+        segments += chunk.data_lines;
         let base = first_line;
         first_line += chunk.lines;
         found.extend(chunk.found.into_iter().map(|(id, parsed)| {
@@ -180,51 +165,17 @@ pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
         }));
     }
     // Group by member, keeping line order within a member.
-    let line = |parsed: &Result<Segment, u64>| match parsed {
-        Ok(segment) => segment.line,
-        Err(line) => *line,
-    };
-    if slots.len() == found.len() && !found.is_empty() {
-        permute_in_place(&mut found, &mut slots);
-    } else {
-        found.sort_unstable_by_key(|(id, parsed)| (*id, line(parsed)));
-    }
-    snapshot.malformed_lines = found.iter().filter(|(_, p)| p.is_err()).count() as u64;
-    let mut stored = 0;
-    for group in found.chunk_by(|a, b| a.0 == b.0) {
-        let entry = match group.iter().find_map(|(_, p)| p.as_ref().err()) {
-            Some(line) => Entry::Malformed { line: *line },
-            None => Entry::Segments {
-                start: stored,
-                len: group.len(),
-            },
-        };
-        if let Entry::Segments { len, .. } = entry {
-            stored += len;
-        }
-        snapshot.members.insert(group[0].0, entry);
-    }
-    // Collected in place (the standard library reuses `found`'s allocation): no second copy.
-    let members = &snapshot.members;
-    snapshot.store = found
-        .into_iter()
-        .filter_map(|(id, parsed)| match members.get(&id) {
-            Some(Entry::Segments { .. }) => parsed.ok(),
-            _ => None,
-        })
-        .collect();
+    found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
+    let mut snapshot = Snapshot::from_found(path, found);
+    snapshot.segments = segments;
     snapshot
 }
 
-/// Moves each item to the index its slot names (slots are a permutation), in place: one
-/// swap per misplaced item and no second copy of the items.
-fn permute_in_place<T>(items: &mut [T], slots: &mut [u32]) {
-    for i in 0..items.len() {
-        while slots[i] as usize != i {
-            let j = slots[i] as usize;
-            items.swap(i, j);
-            slots.swap(i, j);
-        }
+/// The line a parsed line came from.
+pub(super) fn line_of(parsed: &Result<Segment, u64>) -> u64 {
+    match parsed {
+        Ok(segment) => segment.line,
+        Err(line) => *line,
     }
 }
 
@@ -257,66 +208,50 @@ pub(super) struct ChunkResult {
     /// Physical lines in the chunk, to number the lines of later chunks.
     lines: u64,
     data_lines: u64,
-    /// Batch members' lines: the segment, or the line's offset in the chunk when malformed.
+    /// Batch members' lines: the segment, or the line's number in the chunk when malformed.
     found: Vec<(MemberId, Result<Segment, u64>)>,
-    /// With an index: where each of `found` goes in (member, line) order.
-    slots: Vec<u32>,
 }
 
-pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, filter: &Filter<'_>) -> ChunkResult {
-    let mut result = ChunkResult::default();
-    let mut owned = csv::ByteRecord::new();
-    let mut parse = |line: &[u8], quoted: bool, number: u64| -> Result<Segment, u64> {
-        let segment = if quoted {
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .delimiter(layout.delimiter)
-                .from_reader(line);
-            match reader.read_byte_record(&mut owned) {
-                Ok(true) => parse_segment(&owned.iter().collect::<Vec<_>>(), layout, number),
-                _ => None,
-            }
-        } else {
-            let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
-            parse_segment(&fields, layout, number)
-        };
-        segment.ok_or(number)
-    };
-    match filter {
-        Filter::Ids(wanted) => {
-            for (number, line) in lines(chunk) {
-                result.lines = number + 1;
-                if line.is_empty() {
-                    continue;
-                }
-                result.data_lines += 1;
-                let quoted = memchr::memchr(b'"', line).is_some();
-                match member_id_of(line, layout, quoted) {
-                    Some(id) if wanted.contains(&id) => {
-                        result.found.push((id, parse(line, quoted, number)))
-                    }
-                    _ => {}
-                }
-            }
+/// A line's segment, or its line number when it is malformed.
+pub(super) fn parse_line(
+    line: &[u8],
+    layout: Layout,
+    number: u64,
+    record: &mut csv::ByteRecord,
+) -> Result<Segment, u64> {
+    let segment = if memchr::memchr(b'"', line).is_some() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(layout.delimiter)
+            .from_reader(line);
+        match reader.read_byte_record(record) {
+            Ok(true) => parse_segment(&record.iter().collect::<Vec<_>>(), layout, number),
+            _ => None,
         }
-        Filter::Offsets { start, offsets } => {
-            let end = start + chunk.len() as u64;
-            let from = offsets.partition_point(|(o, ..)| o < start);
-            let to = offsets.partition_point(|(o, ..)| *o < end);
-            let (mut position, mut number) = (0usize, 0u64);
-            for (offset, id, slot) in &offsets[from..to] {
-                result.slots.push(*slot);
-                let at = (offset - start) as usize;
-                number += memchr::memchr_iter(b'\n', &chunk[position..at]).count() as u64;
-                position = at;
-                let line_end = memchr::memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |p| at + p);
-                let line = &chunk[at..line_end];
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                let quoted = memchr::memchr(b'"', line).is_some();
-                result.found.push((*id, parse(line, quoted, number)));
-            }
-            result.lines = memchr::memchr_iter(b'\n', chunk).count() as u64
-                + u64::from(!chunk.is_empty() && !chunk.ends_with(b"\n"));
+    } else {
+        let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
+        parse_segment(&fields, layout, number)
+    };
+    segment.ok_or(number)
+}
+
+/// Parses the lines of a chunk whose member is wanted; line numbers count from the chunk's
+/// first line, 0.
+pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
+    let mut result = ChunkResult::default();
+    let mut record = csv::ByteRecord::new();
+    for (number, line) in lines(chunk) {
+        result.lines = number + 1;
+        if line.is_empty() {
+            continue;
+        }
+        result.data_lines += 1;
+        let quoted = memchr::memchr(b'"', line).is_some();
+        match member_id_of(line, layout, quoted) {
+            Some(id) if wanted.contains(&id) => result
+                .found
+                .push((id, parse_line(line, layout, number, &mut record))),
+            _ => {}
         }
     }
     result
@@ -339,30 +274,36 @@ fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     })
 }
 
-/// One chunk's part of an [`Index`].
+/// One chunk's part of an [`Index`]: line numbers count from the chunk's first line, 0.
 pub(super) struct IndexChunk {
-    pub(super) entries: Vec<(MemberId, u64)>,
+    pub(super) entries: Vec<IndexedLine>,
+    pub(super) lines: u64,
     pub(super) data_lines: u64,
 }
 
 pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
-    let mut entries = Vec::with_capacity(chunk.len() / 64);
-    let mut data_lines = 0;
+    let mut result = IndexChunk {
+        entries: Vec::with_capacity(chunk.len() / 64),
+        lines: 0,
+        data_lines: 0,
+    };
     let base = chunk.as_ptr() as usize;
-    for (_, line) in lines(chunk) {
+    for (number, line) in lines(chunk) {
+        result.lines = number + 1;
         if line.is_empty() {
             continue;
         }
-        data_lines += 1;
+        result.data_lines += 1;
         let quoted = memchr::memchr(b'"', line).is_some();
-        if let Some(id) = member_id_of(line, layout, quoted) {
-            entries.push((id, start + (line.as_ptr() as usize - base) as u64));
+        if let Some(member) = member_id_of(line, layout, quoted) {
+            result.entries.push(IndexedLine {
+                member,
+                offset: start + (line.as_ptr() as usize - base) as u64,
+                line: number,
+            });
         }
     }
-    IndexChunk {
-        entries,
-        data_lines,
-    }
+    result
 }
 
 /// Reports how many bytes of the file have been read.

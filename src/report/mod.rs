@@ -173,7 +173,10 @@ pub fn write_all(
     })?;
     let mut timings = judged.timings.clone();
     timings.write = started.elapsed().as_millis();
-    timings.total = timings.read + timings.scan + timings.check + timings.write;
+    timings.total = match timings.run_started {
+        Some(run_started) => run_started.elapsed().as_millis(),
+        None => timings.read + timings.scan + timings.check + timings.write,
+    };
     let summary = summary::Summary::new(judged, reference, config, snapshot, &timings);
     staging.write("summary.json", |out| summary.write(out))?;
     staging.commit()
