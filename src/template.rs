@@ -1,11 +1,14 @@
-//! `cpbatch template` (SPEC 5): the blank batch workbook.
+//! `cpbatch template` (SPEC 5): the blank batch workbook, and `--check`, which tells whether
+//! a file is still the current template.
 //!
 //! Everything in the workbook is generated from the column table (`model::Column`), the code
 //! lists of `model`, the reference roster and the rule catalog, so the template, the checks
 //! and the docs cannot drift apart. The workbook is built in memory and carries a fixed
 //! creation date: the same inputs give the same bytes on every run.
 
+mod check;
 mod instructions;
+mod package;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,8 @@ const CREATED: (u16, u8, u8) = (2026, 1, 1);
 pub enum Mode {
     /// Write the template to this file.
     Write { out: PathBuf },
+    /// Compare this file with the current template.
+    Check { file: PathBuf },
 }
 
 /// Everything `cpbatch template` needs, free of any command-line types.
@@ -51,7 +56,7 @@ pub struct Config {
     pub reference: Option<PathBuf>,
 }
 
-/// Runs `cpbatch template`: returns the exit status.
+/// Runs `cpbatch template`: returns the exit status (0 written or matching, 1 differences).
 pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     let reference = crate::load_reference(config.reference.as_deref())?;
     let print = |stdout: &mut dyn Write, line: &str| {
@@ -72,6 +77,22 @@ pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
                 ),
             )?;
             Ok(0)
+        }
+        Mode::Check { file } => {
+            let differences = check::check(file, &reference)?;
+            for line in &differences {
+                print(stdout, line)?;
+            }
+            let summary = match differences.len() {
+                0 => format!("{}: the current template", file.display()),
+                1 => format!("{}: 1 difference from the current template", file.display()),
+                n => format!(
+                    "{}: {n} differences from the current template",
+                    file.display()
+                ),
+            };
+            print(stdout, &summary)?;
+            Ok(i32::from(!differences.is_empty()))
         }
     }
 }

@@ -1,11 +1,12 @@
-//! End-to-end tests of `cpbatch template` (SPEC 5): the binary writes the workbook, which is read back with calamine (sheets, headers, lists) and,
+//! End-to-end tests of `cpbatch template` and `cpbatch template --check` (SPEC 5): the
+//! binary writes the workbook, which is read back with calamine (sheets, headers, lists) and,
 //! for the formats and drop-down lists that calamine does not expose, as XML from the zip
 //! package.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -37,6 +38,16 @@ fn write_template(dir: &TempDir, name: &str, extra: &[&str]) -> PathBuf {
     let run = cpbatch(&args);
     assert_eq!(run.status, 0, "template: {}{}", run.stdout, run.stderr);
     path
+}
+
+fn check(file: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "template".to_string(),
+        "--check".into(),
+        file.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    cpbatch(&args)
 }
 
 /// The cells of a sheet as text, from A1.
@@ -98,6 +109,27 @@ fn zip_part(xlsx: &Path, member: &str) -> String {
     let mut text = String::new();
     part.read_to_string(&mut text).expect("utf-8 xml");
     text
+}
+
+/// Copies a package, changing some of its parts.
+fn rewrite_parts(from: &Path, to: &Path, change: &[(&str, &dyn Fn(String) -> String)]) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut text = Vec::new();
+        entry.read_to_end(&mut text).unwrap();
+        let mut bytes = text;
+        if let Some((_, f)) = change.iter().find(|(part, _)| *part == name) {
+            bytes = f(String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    writer.finish().unwrap();
 }
 
 /// An XML element: its local name, its parent's index, attributes and direct text.
@@ -440,6 +472,25 @@ fn a_reference_directory_changes_the_lists_and_their_ranges() {
     let validations = batch_validations(&path);
     assert_eq!(validations["G"].1, "Lists!$G$2:$G$2");
     assert_eq!(validations["I"].1, "Lists!$J$2:$J$2");
+
+    // It is the current template for that roster, and not for the built-in one.
+    assert_eq!(check(&path, &["--reference", &reference]).status, 0);
+    let run = check(&path, &[]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Lists!G: CP ID values differ: missing BHCP02, BHCP03"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "Batch column \"CP ID\": drop-down list Lists!$G$2:$G$2, expected drop-down list \
+             Lists!$G$2:$G$28"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -477,6 +528,114 @@ fn out_defaults_to_the_working_directory_and_may_name_a_directory() {
     // No temporary file is left behind.
     let names: Vec<_> = std::fs::read_dir(&sub).unwrap().collect();
     assert_eq!(names.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// --check
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn check_passes_on_a_fresh_and_on_the_committed_template() {
+    let dir = TempDir::new().unwrap();
+    let path = write_template(&dir, "t.xlsx", &[]);
+    for file in [path.as_path(), Path::new(COMMITTED)] {
+        let run = check(file, &[]);
+        assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.stdout,
+            format!("{}: the current template\n", file.display())
+        );
+    }
+}
+
+#[test]
+fn check_lists_a_renamed_header_a_removed_list_entry_and_a_removed_drop_down() {
+    let dir = TempDir::new().unwrap();
+    let path = write_template(&dir, "t.xlsx", &[]);
+    let broken = dir.path().join("broken.xlsx");
+    let rename_header = |xml: String| {
+        // C1, "Last Name", becomes an inline string "Last name"; drop the Action drop-down.
+        let start = xml.find("<c r=\"C1\"").unwrap();
+        let end = start + xml[start..].find("</c>").unwrap() + 4;
+        let xml = format!(
+            "{}<c r=\"C1\" s=\"1\" t=\"inlineStr\"><is><t>Last name</t></is></c>{}",
+            &xml[..start],
+            &xml[end..]
+        );
+        let start = xml.find("<dataValidation ").unwrap();
+        assert!(xml[start..].contains("sqref=\"A2:A1048576\""));
+        let end = start + xml[start..].find("</dataValidation>").unwrap() + 17;
+        format!("{}{}", &xml[..start], &xml[end..]).replace("count=\"12\"", "count=\"11\"")
+    };
+    let remove_last_cp = |xml: String| {
+        let start = xml.find("<c r=\"G28\"").unwrap();
+        let end = start + xml[start..].find("</c>").unwrap() + 4;
+        format!("{}{}", &xml[..start], &xml[end..])
+    };
+    rewrite_parts(
+        &path,
+        &broken,
+        &[
+            ("xl/worksheets/sheet1.xml", &rename_header),
+            ("xl/worksheets/sheet3.xml", &remove_last_cp),
+        ],
+    );
+    let run = check(&broken, &[]);
+    assert_eq!(run.status, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "Batch!C1: header is \"Last name\", expected \"Last Name\"",
+            "Batch column \"Action\": no drop-down list",
+            "Lists!G: CP ID values differ: missing LTCP09",
+            &format!(
+                "{}: 3 differences from the current template",
+                broken.display()
+            ),
+        ]
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn check_reports_missing_sheets() {
+    let dir = TempDir::new().unwrap();
+    let batch = dir.path().join("batch.xlsx");
+    write_xlsx(&batch, &[("Batch", text_rows(&[]))]);
+    let run = check(&batch, &[]);
+    assert_eq!(run.status, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines.contains(&"Batch column \"Action\": no drop-down list"));
+    assert!(lines.contains(&"no sheet named \"Lists\""));
+    assert!(lines.contains(&"no sheet named \"Instructions\""));
+}
+
+#[test]
+fn check_refuses_a_file_that_is_not_a_workbook() {
+    let dir = TempDir::new().unwrap();
+    let text = dir.path().join("batch.xlsx");
+    write_csv(&text, &[good_row()]);
+    let missing = dir.path().join("missing.xlsx");
+    for file in [text.as_path(), missing.as_path(), dir.path()] {
+        let run = check(file, &[]);
+        assert_eq!(run.status, 2, "{}: {}", file.display(), run.stdout);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "cpbatch: F001 error: {}: cannot read the workbook: ",
+                file.display()
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn out_and_check_cannot_be_given_together() {
+    let run = cpbatch(&["template", "--out", "a.xlsx", "--check", "b.xlsx"]);
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
 }
 
 // ---------------------------------------------------------------------------------------
