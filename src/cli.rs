@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Validate one or more batch files and write the reports.
     Validate(ValidateArgs),
+    /// Write the blank batch template, or check that a file is the current one.
+    Template(TemplateArgs),
     /// Print the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -129,6 +131,36 @@ impl ValidateArgs {
                 max_retro_days: self.max_retro_days.into(),
                 max_future_days: self.max_future_days.into(),
             },
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TemplateArgs {
+    /// Where to write the template (default: cp-batch-template.xlsx).
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
+    pub out: Option<PathBuf>,
+    /// Check that FILE is the current template instead: exit 0 when it is, 1 listing the
+    /// differences.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// Reference data directory for the CP and plan lists (the built-in roster by default).
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+}
+
+impl TemplateArgs {
+    pub fn into_config(self) -> crate::template::Config {
+        use crate::template::{Config, DEFAULT_FILE, Mode};
+        let mode = match (self.check, self.out) {
+            (Some(file), _) => Mode::Check { file },
+            (None, out) => Mode::Write {
+                out: out.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)),
+            },
+        };
+        Config {
+            mode,
+            reference: self.reference,
         }
     }
 }

@@ -31,6 +31,8 @@ pub enum FileError {
     Evs { path: String, reason: String },
     #[error("{path}: invalid reference data: {reason}")]
     Reference { path: String, reason: String },
+    #[error("{path}: cannot read the workbook: {reason}")]
+    Workbook { path: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
     #[error("{0}")]
@@ -41,7 +43,7 @@ impl FileError {
     /// The SPEC code of this error; output failures have none of their own and are usage-level.
     pub fn code(&self) -> Option<Code> {
         Some(match self {
-            FileError::Unreadable { .. } => Code::F001,
+            FileError::Unreadable { .. } | FileError::Workbook { .. } => Code::F001,
             FileError::Sheet { .. } => Code::F002,
             FileError::NoHeader { .. } => Code::F003,
             FileError::MissingColumns { .. } => Code::F004,

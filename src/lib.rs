@@ -13,6 +13,7 @@ pub mod reference;
 pub mod report;
 pub mod rules;
 mod run;
+pub mod template;
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -26,6 +26,17 @@ pub enum Column {
     SubmitterId,
 }
 
+/// How a column's cells are formatted in a workbook the tool writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellFormat {
+    /// Text, so that Excel keeps leading zeros (Member ID, ZIP Code).
+    Text,
+    /// A date.
+    Date,
+    /// Excel's default.
+    General,
+}
+
 /// When a column's value is required (SPEC 2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Requirement {
@@ -128,6 +139,14 @@ impl Column {
             | Column::DmhAffiliation
             | Column::ZipCode => Requirement::Optional,
             _ => Requirement::Always,
+        }
+    }
+
+    pub fn cell_format(self) -> CellFormat {
+        match self {
+            Column::MemberId | Column::ZipCode => CellFormat::Text,
+            Column::DateOfBirth | Column::EffectiveDate => CellFormat::Date,
+            _ => CellFormat::General,
         }
     }
 
@@ -504,13 +523,18 @@ impl Zip {
     }
 }
 
+/// The words read as yes, canonical form first (any case is accepted).
+pub const YES_WORDS: [&str; 4] = ["Y", "YES", "TRUE", "1"];
+/// The words read as no, canonical form first (any case is accepted).
+pub const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
+
 /// Y/N values: Y, N, YES, NO, TRUE, FALSE, 1, 0 in any case.
 pub fn parse_yes_no(text: &str) -> Option<bool> {
     let text = text.trim();
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
-    if is(&["Y", "YES", "TRUE", "1"]) {
+    if is(&YES_WORDS) {
         Some(true)
-    } else if is(&["N", "NO", "FALSE", "0"]) {
+    } else if is(&NO_WORDS) {
         Some(false)
     } else {
         None

@@ -43,6 +43,9 @@ pub struct Reference {
     cp_order: Vec<String>,
 }
 
+/// The submitter ID of MassHealth itself, which may submit any row.
+pub const MASSHEALTH: &str = "MASSHEALTH";
+
 /// IDs match ignoring case and surrounding spaces.
 pub fn id_key(id: &str) -> String {
     id.trim().to_uppercase()
@@ -196,7 +199,7 @@ impl Reference {
     }
 
     pub fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
-        if lookup_key(id) == "MASSHEALTH" {
+        if lookup_key(id) == MASSHEALTH {
             return Some(Submitter::MassHealth);
         }
         self.plan(id)

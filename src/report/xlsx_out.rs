@@ -16,7 +16,7 @@ use rust_xlsxwriter::{
 use super::tables::{Table, Value};
 use crate::Judged;
 use crate::batch::CellKind;
-use crate::model::Column;
+use crate::model::{CellFormat, Column};
 
 /// Excel's limits: data rows under the header on one sheet, columns, characters in a cell.
 const MAX_ROWS: usize = 1_048_575;
@@ -187,9 +187,10 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
     headers.push("Errors".into());
     let errors_col = width;
     // Member ID and ZIP stay text so Excel cannot drop leading zeros when the file is fixed.
-    let text_columns: Vec<usize> = [Column::MemberId, Column::ZipCode]
-        .iter()
-        .filter_map(|c| layout.position(*c))
+    let text_columns: Vec<usize> = Column::ALL
+        .into_iter()
+        .filter(|c| c.cell_format() == CellFormat::Text)
+        .filter_map(|c| layout.position(c))
         .collect();
     let rejected: Vec<usize> = (0..judged.outcomes.len())
         .filter(|i| judged.outcomes[*i].is_rejected())
