@@ -63,6 +63,9 @@ pub struct ValidateArgs {
     /// How many days after the as-of date an Effective Date may be.
     #[arg(long, value_name = "N", default_value_t = 90)]
     pub max_future_days: u32,
+    /// Also write a JUnit XML report (one test case per data row) to FILE, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Print only the summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -106,6 +109,7 @@ impl ValidateArgs {
             evs: self.evs,
             reference: self.reference,
             out: self.out,
+            junit: self.junit,
             formats: self.format,
             sheet: self.sheet,
             threads: self.threads.map(usize::from),

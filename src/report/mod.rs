@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod csv_out;
+pub mod junit;
 pub mod rules;
 pub mod summary;
 pub mod tables;
