@@ -75,6 +75,9 @@ pub struct ValidateArgs {
         default_value = "auto"
     )]
     pub evs_read: EvsRead,
+    /// Also write a JUnit XML report (one test case per data row) to FILE, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Print only the summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -118,6 +121,7 @@ impl ValidateArgs {
             evs: self.evs,
             reference: self.reference,
             out: self.out,
+            junit: self.junit,
             formats: self.format,
             sheet: self.sheet,
             threads: self.threads.map(usize::from),

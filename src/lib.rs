@@ -51,6 +51,8 @@ pub struct Config {
     pub evs: Option<PathBuf>,
     pub reference: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// Write a JUnit XML report here (with or without `out`).
+    pub junit: Option<PathBuf>,
     pub formats: Formats,
     pub sheet: Option<String>,
     pub threads: Option<usize>,

@@ -217,6 +217,26 @@ fn run(
             write_run(dir, &runs, &ctx)?;
         }
     }
+    if let Some(file) = &config.junit {
+        use report::junit::{Suite, Verdict};
+        let suites: Vec<Suite<'_>> = runs
+            .iter()
+            .filter_map(|(entry, judged)| {
+                let verdict = match (judged, &entry.batch) {
+                    (Some(judged), _) => Verdict::Judged(judged),
+                    (None, Err(error)) => Verdict::Refused(error),
+                    (None, Ok(_)) => return None,
+                };
+                let (path, stem) = (entry.path.as_path(), entry.stem.as_str());
+                Some(Suite {
+                    path,
+                    stem,
+                    verdict,
+                })
+            })
+            .collect();
+        report::junit::write(file, &suites, config)?;
+    }
     Ok(status)
 }
 

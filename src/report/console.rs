@@ -11,12 +11,17 @@ pub fn finding_line(path: &str, finding: &Finding) -> String {
         Some(row) => format!("{path}:{row}:"),
         None => format!("{path}:"),
     };
+    format!("{location} {}", finding_text(finding))
+}
+
+/// `CODE severity [Column] message`: a finding without its location.
+pub fn finding_text(finding: &Finding) -> String {
     let column = finding
         .column
         .map(|c| format!(" [{}]", c.header()))
         .unwrap_or_default();
     format!(
-        "{location} {} {}{column} {}",
+        "{} {}{column} {}",
         finding.code,
         finding.severity().as_str(),
         finding.message

@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod csv_out;
+pub mod junit;
 pub mod rules;
 pub mod summary;
 pub mod tables;
@@ -61,9 +62,15 @@ impl Staging {
         temp
     }
 
+    /// Renames every staged file into place. When one cannot be (its name is taken by a
+    /// directory, say), it and the files not yet renamed are removed.
     pub fn commit(mut self) -> Result<(), FileError> {
-        for (temp, final_path) in std::mem::take(&mut self.staged) {
-            std::fs::rename(&temp, &final_path).map_err(|e| output_error(&final_path, &e))?;
+        while !self.staged.is_empty() {
+            let (temp, final_path) = self.staged.remove(0);
+            if let Err(e) = std::fs::rename(&temp, &final_path) {
+                let _ = std::fs::remove_file(&temp);
+                return Err(output_error(&final_path, &e));
+            }
         }
         Ok(())
     }
@@ -180,4 +187,28 @@ pub fn write_all(
     let summary = summary::Summary::new(judged, reference, config, snapshot, &timings);
     staging.write("summary.json", |out| summary.write(out))?;
     staging.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn a_failed_commit_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("b.txt")).unwrap();
+        let mut staging = Staging::new(dir.path()).unwrap();
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            staging.write(name, |out| out.write_all(b"x")).unwrap();
+        }
+        assert!(staging.commit().is_err(), "b.txt is a directory");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.txt", "b.txt"]);
+    }
 }
