@@ -944,6 +944,53 @@ fn a_cell_with_several_errors_has_one_note_with_every_line() {
     assert!(from_errors >= 2, "C001 and C004 on From CP ID");
 }
 
+/// Rows with several errors are as tall as their Errors cell, for spreadsheet programs that do
+/// not size rows themselves; every report prints landscape, one page wide, header repeated.
+#[test]
+fn rejected_rows_are_tall_enough_and_reports_print_one_page_wide() {
+    let rows = [
+        row_with(&[("Last Name", "")]),
+        row_with(&[("Last Name", ""), ("First Name", ""), ("ZIP Code", "ABCDE")]),
+        good_row(),
+    ];
+    let dir = TempDir::new().unwrap();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, &rows);
+    let out = dir.path().join("out");
+    assert_eq!(run_ok(&batch, &out, &[]).status, 1);
+    let sheet = zip_part(&out.join("rejected.xlsx"), "xl/worksheets/sheet1.xml").unwrap();
+    let row_element = |r: usize| {
+        let start = sheet.find(&format!("<row r=\"{r}\"")).unwrap();
+        sheet[start..start + sheet[start..].find('>').unwrap()].to_string()
+    };
+    let errors_on = |row: &str| {
+        all_findings(&out)
+            .into_iter()
+            .filter(|f| f[0] == row && f[3] == "error")
+            .count()
+    };
+    assert_eq!(errors_on("2"), 1);
+    assert_eq!(
+        attr(&row_element(2), "ht"),
+        None,
+        "one error: default height"
+    );
+    let errors = errors_on("3");
+    assert!(errors >= 3, "three bad cells on row 3");
+    let height: f64 = attr(&row_element(3), "ht").unwrap().parse().unwrap();
+    assert!(
+        height >= 15.0 * errors as f64,
+        "{height} for {errors} lines"
+    );
+    for report in ["accepted.xlsx", "rejected.xlsx", "transfers.xlsx"] {
+        let sheet = zip_part(&out.join(report), "xl/worksheets/sheet1.xml").unwrap();
+        assert!(sheet.contains(r#"orientation="landscape""#), "{report}");
+        assert!(sheet.contains(r#"fitToHeight="0""#), "{report}");
+        let workbook = zip_part(&out.join(report), "xl/workbook.xml").unwrap();
+        assert!(workbook.contains("_xlnm.Print_Titles"), "{report}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The resubmission round trip
 // ---------------------------------------------------------------------------------------

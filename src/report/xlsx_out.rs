@@ -10,7 +10,8 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatBorder, Note, Workbook, Worksheet, XlsxError,
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet,
+    XlsxError,
 };
 
 use super::tables::{Table, Value};
@@ -52,6 +53,7 @@ struct Formats {
     error_text: Format,
     error_date: Format,
     wrap: Format,
+    error_wrap: Format,
 }
 
 impl Formats {
@@ -66,8 +68,9 @@ impl Formats {
             date: Format::new().set_num_format("yyyy-mm-dd"),
             error_text: error.clone().set_num_format("@"),
             error_date: error.clone().set_num_format("yyyy-mm-dd"),
+            error_wrap: error.clone().set_text_wrap().set_align(FormatAlign::Top),
             error,
-            wrap: Format::new().set_text_wrap(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         }
     }
 }
@@ -107,7 +110,24 @@ fn header_row(
         sheet.write_string_with_format(0, col as u16, header, &formats.header)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // Printed: landscape, one page wide, the header on every page.
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
+}
+
+/// The height of a row whose Errors cell holds these lines, wrapped at its width: spreadsheet
+/// programs that do not size rows on opening (LibreOffice) would otherwise show one line.
+fn errors_height(lines: &[String], width: f64) -> f64 {
+    const LINE_POINTS: f64 = 15.0;
+    const MAX_POINTS: f64 = 409.0;
+    let per_line = (width as usize).max(1);
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.chars().count().div_ceil(per_line).max(1))
+        .sum();
+    (wrapped.max(1) as f64 * LINE_POINTS).min(MAX_POINTS)
 }
 
 /// Writes a report table (accepted, transfers) as a workbook.
@@ -169,6 +189,9 @@ fn note(messages: &[String]) -> Note {
     Note::new(text).set_author("cpbatch").set_width(320)
 }
 
+/// The width of the Errors column, in characters.
+const ERRORS_WIDTH: f64 = 80.0;
+
 /// Notes per workbook at most. Each note costs memory until the workbook is saved, and Excel
 /// slows to a crawl on sheets with tens of thousands of comments; past this many, bad cells
 /// are still filled and every message is still in the Errors column.
@@ -202,7 +225,7 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
         (0..width).map(|c| raw.cell(c).text.to_string()).collect()
     });
     let mut column_widths = widths(&headers, sample);
-    column_widths[errors_col] = 80.0;
+    column_widths[errors_col] = ERRORS_WIDTH;
 
     let mut notes = 0;
     let pages = rejected.len().div_ceil(MAX_ROWS).max(1);
@@ -214,6 +237,16 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
         for (n, index) in on_page.iter().enumerate() {
             let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
             let r = n as u32 + 1;
+            // Every error, so the row reads on its own; a row-level one marks the Errors cell.
+            let all: Vec<String> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| format!("{}: {}", f.code, f.message))
+                .collect();
+            if all.len() > 1 || all.iter().any(|l| l.len() > ERRORS_WIDTH as usize) {
+                sheet.set_row_height(r, errors_height(&all, ERRORS_WIDTH))?;
+            }
             // The messages of each marked cell; errors with no column in the batch go to Errors.
             let mut marks: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             let mut row_errors: Vec<String> = Vec::new();
@@ -284,17 +317,10 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
                     notes += 1;
                 }
             }
-            // Every error, so the row reads on its own; a row-level one marks the Errors cell.
-            let all: Vec<String> = outcome
-                .findings
-                .iter()
-                .filter(|f| f.is_error())
-                .map(|f| format!("{}: {}", f.code, f.message))
-                .collect();
             let errors_format = if row_errors.is_empty() {
                 &formats.wrap
             } else {
-                &formats.error
+                &formats.error_wrap
             };
             sheet.write_string_with_format(
                 r,
