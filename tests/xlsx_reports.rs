@@ -991,6 +991,44 @@ fn rejected_rows_are_tall_enough_and_reports_print_one_page_wide() {
     }
 }
 
+/// Notes cost memory until a workbook is saved: only the first 5,000 rejected rows carry
+/// them; every bad cell after those is still filled, every message still in Errors.
+#[test]
+fn notes_stop_after_five_thousand_rows_but_fills_and_errors_go_on() {
+    const ROWS: usize = 5_003;
+    let rows: Vec<_> = (0..ROWS)
+        .map(|n| row_with(&[("Member ID", &format!("1{n:011}")), ("Last Name", "")]))
+        .collect();
+    let dir = TempDir::new().unwrap();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, &rows);
+    let out = dir.path().join("out");
+    assert_eq!(run_ok(&batch, &out, &["--format", "xlsx"]).status, 1);
+    let rejected = out.join("rejected.xlsx");
+    let notes = notes(&rejected);
+    let last_name = canonical_position("Last Name").unwrap();
+    assert_eq!(notes.len(), 5_000, "one note a row, on Last Name");
+    assert!(notes.contains_key(&cell_ref(5_000, last_name)));
+    assert!(!notes.contains_key(&cell_ref(5_001, last_name)));
+    let (_, sheet) = read_sheet(&rejected, "Rejected");
+    assert_eq!(sheet.len(), ROWS + 1);
+    let errors = text_of(sheet[ROWS].last().unwrap());
+    assert!(errors.starts_with("S001"), "{errors}");
+    let xml = zip_part(&rejected, "xl/worksheets/sheet1.xml").unwrap();
+    let style_of = |row: usize| {
+        let cell = &xml[xml
+            .find(&format!("r=\"{}\"", cell_ref(row, last_name)))
+            .unwrap()..];
+        attr(&cell[..cell.find('>').unwrap()], "s").map(str::to_string)
+    };
+    assert!(style_of(1).is_some());
+    assert_eq!(
+        style_of(ROWS),
+        style_of(1),
+        "the last bad cell is filled like the first"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The resubmission round trip
 // ---------------------------------------------------------------------------------------

@@ -140,33 +140,36 @@ pub fn write_all(
                 )
             })
             .collect();
+        let write = |name: &str, temp: &Path| match name {
+            "rejected" => xlsx_out::write_rejected(temp, judged, config.check.as_of),
+            _ => xlsx_out::write_table(
+                temp,
+                sheet_name(name),
+                &report_table(name, judged, &ctx),
+                config.check.as_of,
+            ),
+        };
+        // rust_xlsxwriter writes a workbook on one thread: the largest, accepted, on one, the
+        // other two in turn on another (a third thread would only add memory on two cores).
         let results: Vec<Result<(), rust_xlsxwriter::XlsxError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = names
-                .iter()
-                .zip(&temps)
-                .map(|(name, (_, temp))| {
-                    let ctx = &ctx;
-                    scope.spawn(move || match *name {
-                        "rejected" => xlsx_out::write_rejected(temp, judged, config.check.as_of),
-                        _ => xlsx_out::write_table(
-                            temp,
-                            sheet_name(name),
-                            &report_table(name, judged, ctx),
-                            config.check.as_of,
-                        ),
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
+            let others = scope.spawn(|| {
+                temps[1..]
+                    .iter()
+                    .zip(&names[1..])
+                    .map(|((_, temp), name)| write(name, temp))
+                    .collect::<Vec<_>>()
+            });
+            let mut results = vec![write(names[0], &temps[0].1)];
+            results.extend(others.join().unwrap_or_else(|_| {
+                (1..names.len())
+                    .map(|_| {
                         Err(rust_xlsxwriter::XlsxError::ParameterError(
                             "the workbook writer stopped unexpectedly".into(),
                         ))
                     })
-                })
-                .collect()
+                    .collect()
+            }));
+            results
         });
         for ((file, _), result) in temps.iter().zip(results) {
             result.map_err(|e| FileError::Output {
