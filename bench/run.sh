@@ -5,7 +5,9 @@
 #   (c) cpbatch validate BATCH --evs SNAPSHOT --format csv --out DIR,
 # each RUNS times (default 3), and prints the median wall time, peak RSS and c/(a+b), c/b.
 #
-#   bash bench/run.sh [W1|W2|ALL]     data is generated under bench/data/ on first use
+# and (issue 4) the W1 run with the workbook reports against the csv-only one.
+#
+#   bash bench/run.sh [W1|W2|X1|ALL]   data is generated under bench/data/ on first use
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -53,8 +55,26 @@ PY
   python3 -c "import json;print('  stages (ms):', json.load(open('$DATA/out-$name/summary.json'))['timings_ms'])"
 }
 
+# Issue 4: the workbook reports against the csv-only run, on the same batch and snapshot.
+reports() {
+  local name=$1 batch=$2 csv xlsx
+  csv=$(measure $BIN/cpbatch validate "$batch" --evs "$DATA/evs.csv" --as-of 2026-11-23 \
+        --format csv --out "$DATA/out-$name-csv" --quiet)
+  xlsx=$(measure $BIN/cpbatch validate "$batch" --evs "$DATA/evs.csv" --as-of 2026-11-23 \
+        --format csv,xlsx --out "$DATA/out-$name-xlsx" --quiet)
+  python3 - "$name" "$csv" "$xlsx" <<'PY'
+import sys
+name = sys.argv[1]
+(cw, cm), (xw, xm) = [tuple(float(x) for x in s.split()) for s in sys.argv[2:4]]
+print(f"{name} reports: --format csv {cw:.2f} s {cm:.0f} MB;  csv,xlsx {xw:.2f} s {xm:.0f} MB")
+print(f"  xlsx/csv wall = {xw / cw:.2f}   RSS +{xm - cm:.0f} MB")
+PY
+}
+
 case "$WHICH" in
   W1) workload W1 "$DATA/b1m.xlsx" 1048575 ;;
   W2) workload W2 "$DATA/b10k.xlsx" 10000 ;;
-  *) workload W2 "$DATA/b10k.xlsx" 10000; workload W1 "$DATA/b1m.xlsx" 1048575 ;;
+  X1) reports W1 "$DATA/b1m.xlsx" ;;
+  *) workload W2 "$DATA/b10k.xlsx" 10000; workload W1 "$DATA/b1m.xlsx" 1048575
+     reports W1 "$DATA/b1m.xlsx" ;;
 esac
