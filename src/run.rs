@@ -54,12 +54,6 @@ fn run(
     let progress = config.progress && std::io::stderr().is_terminal();
     let single = config.batches.len() == 1;
 
-    // The snapshot's SHA-256 needs no batch: hash it on its own thread while the batches
-    // are read and the snapshot scanned.
-    let evs_hash = config
-        .evs
-        .clone()
-        .map(|path| std::thread::spawn(move || batch::sha256_file(&path)));
     // A large batch takes seconds to read on one core: index the snapshot on the other one
     // meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
     let index = config
@@ -115,7 +109,7 @@ fn run(
     };
 
     let scan_started = Instant::now();
-    let mut snapshot = match (&config.evs, index) {
+    let snapshot = match (&config.evs, index) {
         (None, _) => None,
         (Some(_), Some(index)) => {
             let index = index.join()?;
@@ -128,11 +122,6 @@ fn run(
         }
         (Some(path), None) => Some(scan_snapshot(pool, path, &entries, progress)?),
     };
-    if let (Some(snapshot), Some(Ok(Ok(hash)))) =
-        (&mut snapshot, evs_hash.map(std::thread::JoinHandle::join))
-    {
-        snapshot.sha256 = hash;
-    }
     let scan_ms = scan_started.elapsed().as_millis();
 
     let mut runs: Vec<(Entry, Option<Judged>)> = Vec::new();

@@ -175,7 +175,7 @@ impl MemberRecord<'_> {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub path: String,
-    /// Filled in by the caller, which hashes the file on another thread during the scan.
+    /// The file's, as stored (compressed or not).
     pub sha256: String,
     /// Every data line of the snapshot.
     pub segments: u64,
@@ -270,7 +270,9 @@ pub fn scan(
     let pass = pass(path, workers, progress, |chunk, _, layout| {
         scan_chunk(chunk, layout, wanted)
     })?;
-    Ok(assemble(path, pass.chunks))
+    let mut snapshot = assemble(path, pass.chunks);
+    snapshot.sha256 = pass.sha256;
+    Ok(snapshot)
 }
 
 /// An index of an uncompressed snapshot: every line's member ID, byte offset and line
@@ -286,6 +288,7 @@ pub struct Index {
     buckets: Buckets,
     /// Every data line of the snapshot.
     data_lines: u64,
+    sha256: String,
 }
 
 /// Where each range of member IDs starts in the sorted entries: a lookup then searches a
@@ -386,6 +389,7 @@ impl Index {
             buckets: Buckets::new(&entries),
             entries,
             data_lines,
+            sha256: pass.sha256,
         })
     }
 
@@ -401,6 +405,7 @@ impl Index {
             path: self.path.display().to_string(),
             segments: self.data_lines,
             malformed_lines,
+            sha256: self.sha256.clone(),
             ..Snapshot::default()
         }
     }

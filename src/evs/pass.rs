@@ -5,6 +5,8 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
 
+use sha2::{Digest, Sha256};
+
 use super::parse::{Layout, member_id_of, parse_header, parse_segment};
 use super::{IdSet, IndexedLine, MemberId, Progress, Segment, Snapshot};
 use crate::batch::io_reason;
@@ -27,6 +29,8 @@ pub(super) fn is_gzip(path: &Path) -> bool {
 pub(super) struct Pass<R> {
     pub(super) layout: Layout,
     pub(super) chunks: Vec<R>,
+    /// The SHA-256 of the file as stored, computed as it was read.
+    pub(super) sha256: String,
 }
 
 /// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
@@ -49,10 +53,12 @@ pub(super) fn pass<R: Send>(
         return Err(fail("it is a directory, not a file".into()));
     }
     let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
+    let mut hasher = Sha256::new();
     let counting = ProgressReader {
         file,
         read: 0,
         progress,
+        hasher: &mut hasher,
     };
     let mut reader: Box<dyn Read + Send> = if is_gzip(path) {
         Box::new(flate2::read::MultiGzDecoder::new(
@@ -135,11 +141,13 @@ pub(super) fn pass<R: Send>(
     if let Some(e) = read_error {
         return Err(fail(format!("cannot be read ({e})")));
     }
+    drop(reader);
     let mut chunks = results.into_inner().unwrap_or_default();
     chunks.sort_by_key(|(i, _)| *i);
     Ok(Pass {
         layout,
         chunks: chunks.into_iter().map(|(_, r)| r).collect(),
+        sha256: crate::batch::hex(&hasher.finalize()),
     })
 }
 
@@ -306,16 +314,19 @@ pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChun
     result
 }
 
-/// Reports how many bytes of the file have been read.
+/// Reports how many bytes of the file have been read, and hashes them: the snapshot is read
+/// once, not once more for its SHA-256.
 struct ProgressReader<'p> {
     file: std::fs::File,
     read: u64,
     progress: Progress<'p>,
+    hasher: &'p mut Sha256,
 }
 
 impl Read for ProgressReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
+        self.hasher.update(&buf[..n]);
         self.read += n as u64;
         (self.progress)(self.read);
         Ok(n)
