@@ -273,6 +273,7 @@ impl IndexThread {
         let index = Arc::new(OnceLock::new());
         let (cell, file) = (Arc::clone(&index), path.clone());
         let thread = std::thread::spawn(move || {
+            batch::work_behind_the_reader();
             // Whatever happens, the cell is set: row checks wait on it.
             let built = std::panic::catch_unwind(|| evs::Index::build(&file, 1))
                 .unwrap_or_else(|_| Err(index_stopped(&file)));
@@ -388,9 +389,9 @@ impl Streaming<'_> {
             is_1904: chunk.is_1904,
             evs: snapshot.as_ref(),
         };
-        // Behind the read (a fast CSV read, say): use every core; else leave the reader its
-        // core.
-        let outcomes = if chunk.waiting >= 2 {
+        // While the file is read, leave the reader its core (it sets the pace); the rows
+        // left once it is read (many, after a fast CSV read) use every core.
+        let outcomes = if chunk.read_done {
             self.pool.install(|| {
                 chunk
                     .rows

@@ -9,7 +9,7 @@ pub mod workbook;
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use calamine::DataRef;
@@ -56,8 +56,8 @@ pub struct RowChunk<'a> {
     pub layout: &'a Layout,
     pub is_1904: bool,
     pub rows: &'a [RawRow],
-    /// Chunks already read and waiting behind this one: the work is falling behind the read.
-    pub waiting: usize,
+    /// The whole file has been read: the work no longer competes with the reader for a core.
+    pub read_done: bool,
 }
 
 /// Work done on each chunk of data rows while the rest of the file is still being read; it
@@ -90,13 +90,13 @@ pub fn read_batch_with<T: Send>(
     drop(file);
     let sniffed = sniff(&head).map_err(|r| unreadable(r.into()))?;
 
-    let waiting = AtomicUsize::new(0);
+    let read_done = AtomicBool::new(false);
     let (sender, receiver) = std::sync::mpsc::channel::<Streamed>();
     let (read, worked) = std::thread::scope(|scope| {
-        let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &waiting)));
+        let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &read_done)));
         let mut asm = Assembler::new(&display, progress);
         if worker.is_some() {
-            asm.stream = Some((sender, &waiting));
+            asm.stream = Some((sender, &read_done));
         }
         let read = match sniffed {
             Sniffed::Workbook(container) => {
@@ -133,6 +133,19 @@ pub fn read_batch_with<T: Send>(
     ))
 }
 
+/// Lowers the calling thread's scheduling priority. Reading a workbook keeps one core busy
+/// and sets the pace of the whole run; the threads that work behind it (assembling rows,
+/// checking them, indexing the snapshot) have the rest of the machine, and should take the
+/// reader's core only when it is idle. Elsewhere than Linux, threads keep their priority.
+pub fn work_behind_the_reader() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority and gettid only read their integer arguments; on Linux a thread ID
+    // names that one thread. A failure (no permission) just leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
 /// What the assembler streams to the work thread.
 enum Streamed {
     Header(Box<Layout>, bool),
@@ -146,21 +159,21 @@ const STREAM_CHUNK: usize = 8192;
 fn run_work<T>(
     receiver: std::sync::mpsc::Receiver<Streamed>,
     work: RowWork<'_, T>,
-    waiting: &AtomicUsize,
+    read_done: &AtomicBool,
 ) -> (Vec<RawRow>, Vec<T>) {
+    work_behind_the_reader();
     let (mut rows, mut results) = (Vec::new(), Vec::new());
     let mut header = None;
     for streamed in receiver {
         match streamed {
             Streamed::Header(layout, is_1904) => header = Some((layout, is_1904)),
             Streamed::Rows(chunk) => {
-                let behind = waiting.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
                 if let Some((layout, is_1904)) = &header {
                     results.extend(work(RowChunk {
                         layout,
                         is_1904: *is_1904,
                         rows: &chunk,
-                        waiting: behind,
+                        read_done: read_done.load(Ordering::Relaxed),
                     }));
                 }
                 rows.extend(chunk);
@@ -343,8 +356,8 @@ pub(crate) struct Assembler<'p> {
     /// Every data row, or with a stream the rows not sent yet.
     rows: Vec<RawRow>,
     rows_read: u64,
-    /// Where chunks of rows go as they are read, with the count of chunks in flight.
-    stream: Option<(Sender<Streamed>, &'p AtomicUsize)>,
+    /// Where chunks of rows go as they are read, and the flag set once the file is read.
+    stream: Option<(Sender<Streamed>, &'p AtomicBool)>,
 }
 
 impl<'p> Assembler<'p> {
@@ -370,10 +383,9 @@ impl<'p> Assembler<'p> {
 
     /// Sends the rows read since the last send to the work thread, if there is one.
     fn send_rows(&mut self) {
-        if let Some((sender, waiting)) = &self.stream
+        if let Some((sender, _)) = &self.stream
             && !self.rows.is_empty()
         {
-            waiting.fetch_add(1, Ordering::Relaxed);
             let chunk = std::mem::replace(&mut self.rows, Vec::with_capacity(STREAM_CHUNK));
             // A send fails only when the work thread has stopped; joining it reports that.
             let _ = sender.send(Streamed::Rows(chunk));
@@ -437,6 +449,9 @@ impl<'p> Assembler<'p> {
 
     /// The layout, the rows not streamed, and the width.
     pub(crate) fn finish(mut self) -> Result<(Layout, Vec<RawRow>, usize), FileError> {
+        if let Some((_, read_done)) = &self.stream {
+            read_done.store(true, Ordering::Relaxed);
+        }
         self.send_rows();
         match self.layout {
             Some(layout) => Ok((layout, self.rows, self.width)),
