@@ -267,11 +267,25 @@ pub fn scan(
     workers: usize,
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
-    let pass = pass(path, workers, progress, |chunk, _, layout| {
-        scan_chunk(chunk, layout, wanted)
-    })?;
+    // The scan is bound by its reading thread: hash the file on another one meanwhile.
+    let (pass, sha256) = std::thread::scope(|scope| {
+        let sha256 = scope.spawn(|| crate::batch::sha256_file(path));
+        let pass = pass(path, workers, progress, false, |chunk, _, layout| {
+            scan_chunk(chunk, layout, wanted)
+        });
+        (pass, sha256.join())
+    });
+    let pass = pass?;
     let mut snapshot = assemble(path, pass.chunks);
-    snapshot.sha256 = pass.sha256;
+    snapshot.sha256 = match sha256 {
+        Ok(Ok(sha256)) => sha256,
+        _ => {
+            return Err(FileError::Evs {
+                path: path.display().to_string(),
+                reason: "cannot be read to compute its SHA-256".into(),
+            });
+        }
+    };
     Ok(snapshot)
 }
 
@@ -362,7 +376,8 @@ impl Index {
             path: path.display().to_string(),
             reason: crate::batch::io_reason(&e),
         })?;
-        let pass = pass(path, workers, &|_| {}, index_chunk)?;
+        // Built behind a long workbook read: hash the file as it is read, not by a second read.
+        let pass = pass(path, workers, &|_| {}, true, index_chunk)?;
         let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
         let mut entries: Vec<IndexedLine> =
             Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
@@ -389,7 +404,7 @@ impl Index {
             buckets: Buckets::new(&entries),
             entries,
             data_lines,
-            sha256: pass.sha256,
+            sha256: pass.sha256.unwrap_or_default(),
         })
     }
 

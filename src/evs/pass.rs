@@ -29,18 +29,19 @@ pub(super) fn is_gzip(path: &Path) -> bool {
 pub(super) struct Pass<R> {
     pub(super) layout: Layout,
     pub(super) chunks: Vec<R>,
-    /// The SHA-256 of the file as stored, computed as it was read.
-    pub(super) sha256: String,
+    /// With `hash`, the SHA-256 of the file as stored, computed as it was read.
+    pub(super) sha256: Option<String>,
 }
 
 /// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
 /// a bounded queue (at most a few chunks in memory, whatever the file's size), calling
 /// `per_chunk(bytes, byte offset in the (decompressed) stream, layout)`. Results come back in
-/// file order.
+/// file order. With `hash`, the reading thread also hashes the file.
 pub(super) fn pass<R: Send>(
     path: &Path,
     workers: usize,
     progress: Progress<'_>,
+    hash: bool,
     per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
 ) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
@@ -53,12 +54,12 @@ pub(super) fn pass<R: Send>(
         return Err(fail("it is a directory, not a file".into()));
     }
     let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
-    let mut hasher = Sha256::new();
+    let mut hasher = hash.then(Sha256::new);
     let counting = ProgressReader {
         file,
         read: 0,
         progress,
-        hasher: &mut hasher,
+        hasher: hasher.as_mut(),
     };
     let mut reader: Box<dyn Read + Send> = if is_gzip(path) {
         Box::new(flate2::read::MultiGzDecoder::new(
@@ -147,7 +148,7 @@ pub(super) fn pass<R: Send>(
     Ok(Pass {
         layout,
         chunks: chunks.into_iter().map(|(_, r)| r).collect(),
-        sha256: crate::batch::hex(&hasher.finalize()),
+        sha256: hasher.map(|h| crate::batch::hex(&h.finalize())),
     })
 }
 
@@ -320,13 +321,15 @@ struct ProgressReader<'p> {
     file: std::fs::File,
     read: u64,
     progress: Progress<'p>,
-    hasher: &'p mut Sha256,
+    hasher: Option<&'p mut Sha256>,
 }
 
 impl Read for ProgressReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(&buf[..n]);
+        }
         self.read += n as u64;
         (self.progress)(self.read);
         Ok(n)
