@@ -123,24 +123,13 @@ pub fn write_all(
     let mut staging = Staging::new(dir)?;
     let ctx = judged.context(reference, &config.check);
     let names = ["accepted", "rejected", "transfers"];
-    if config.formats.csv {
-        for name in names {
-            let table = report_table(name, judged, &ctx);
-            staging.write(&format!("{name}.csv"), |out| csv_out::write(out, &table))?;
-        }
-    }
-    if config.formats.xlsx {
-        // rust_xlsxwriter writes one workbook on one thread: write the three at once.
-        let temps: Vec<(String, PathBuf)> = names
-            .iter()
-            .map(|name| {
-                (
-                    format!("{name}.xlsx"),
-                    staging.temp_path(&format!("{name}.xlsx")),
-                )
-            })
-            .collect();
-        let write = |name: &str, temp: &Path| match name {
+    let workbooks: Vec<(&str, PathBuf)> = names
+        .iter()
+        .filter(|_| config.formats.xlsx)
+        .map(|name| (*name, staging.temp_path(&format!("{name}.xlsx"))))
+        .collect();
+    let write_workbook = |name: &str, temp: &Path| {
+        match name {
             "rejected" => xlsx_out::write_rejected(temp, judged, config.check.as_of),
             _ => xlsx_out::write_table(
                 temp,
@@ -148,38 +137,42 @@ pub fn write_all(
                 &report_table(name, judged, &ctx),
                 config.check.as_of,
             ),
-        };
-        // rust_xlsxwriter writes a workbook on one thread: the largest, accepted, on one, the
-        // other two in turn on another (a third thread would only add memory on two cores).
-        let results: Vec<Result<(), rust_xlsxwriter::XlsxError>> = std::thread::scope(|scope| {
-            let others = scope.spawn(|| {
-                temps[1..]
-                    .iter()
-                    .zip(&names[1..])
-                    .map(|((_, temp), name)| write(name, temp))
-                    .collect::<Vec<_>>()
-            });
-            let mut results = vec![write(names[0], &temps[0].1)];
-            results.extend(others.join().unwrap_or_else(|_| {
-                (1..names.len())
-                    .map(|_| {
-                        Err(rust_xlsxwriter::XlsxError::ParameterError(
-                            "the workbook writer stopped unexpectedly".into(),
-                        ))
-                    })
-                    .collect()
-            }));
-            results
-        });
-        for ((file, _), result) in temps.iter().zip(results) {
-            result.map_err(|e| FileError::Output {
-                path: dir.join(file).display().to_string(),
-                reason: e.to_string(),
-            })?;
         }
-    }
-    staging.write("findings.csv", |out| {
-        csv_out::write(out, &tables::findings(judged))
+        .map_err(|e| FileError::Output {
+            path: dir.join(format!("{name}.xlsx")).display().to_string(),
+            reason: e.to_string(),
+        })
+    };
+    std::thread::scope(|scope| {
+        // rust_xlsxwriter writes a workbook on one thread, and the accepted one is the
+        // longest report to write: start it first, and write every other report meanwhile.
+        let accepted = workbooks
+            .first()
+            .map(|(name, temp)| scope.spawn(|| write_workbook(name, temp)));
+        let mut rest = || -> Result<(), FileError> {
+            if config.formats.csv {
+                for name in names {
+                    let table = report_table(name, judged, &ctx);
+                    staging.write(&format!("{name}.csv"), |out| csv_out::write(out, &table))?;
+                }
+            }
+            for (name, temp) in workbooks.iter().skip(1) {
+                write_workbook(name, temp)?;
+            }
+            staging.write("findings.csv", |out| {
+                csv_out::write(out, &tables::findings(judged))
+            })
+        };
+        let rest = rest();
+        let accepted = accepted.map_or(Ok(()), |handle| {
+            handle.join().unwrap_or_else(|_| {
+                Err(FileError::Output {
+                    path: dir.join("accepted.xlsx").display().to_string(),
+                    reason: "the workbook writer stopped unexpectedly".into(),
+                })
+            })
+        });
+        rest.and(accepted)
     })?;
     let mut timings = judged.timings.clone();
     timings.write = started.elapsed().as_millis();
