@@ -124,66 +124,62 @@ fn run(
     };
     let scan_ms = scan_started.elapsed().as_millis();
 
-    let mut runs: Vec<(Entry, Option<Judged>)> = Vec::new();
-    for mut entry in entries {
-        let judged = match std::mem::replace(
-            &mut entry.batch,
-            Err(FileError::NoHeader {
-                path: String::new(),
-            }),
-        ) {
-            Ok(batch) => {
-                let checked = std::mem::take(&mut entry.checked);
+    let mut runs: Vec<BatchRun> = entries
+        .into_iter()
+        .map(|entry| {
+            let verdict = entry.batch.map(|batch| {
                 // Rows checked while read were reconciled against their own members' lines.
-                let evs = if checked.len() == batch.rows.len() {
+                let evs = if entry.checked.len() == batch.rows.len() {
                     None
                 } else {
                     snapshot.as_ref()
                 };
-                let mut judged =
-                    pool.install(|| judge_checked(batch, &reference, &config.check, evs, checked));
+                let mut judged = pool.install(|| {
+                    judge_checked(batch, &reference, &config.check, evs, entry.checked)
+                });
                 judged.timings.run_started = Some(started);
                 judged.timings.read = entry.read_ms;
                 judged.timings.scan = scan_ms + entry.busy.scan;
                 judged.timings.check += entry.busy.check;
-                Some(judged)
+                judged
+            });
+            BatchRun {
+                path: entry.path,
+                stem: entry.stem,
+                verdict,
             }
-            Err(error) => {
-                entry.batch = Err(error);
-                None
-            }
-        };
-        runs.push((entry, judged));
-    }
+        })
+        .collect();
     {
         let mut processed: Vec<(&str, &mut [crate::rules::RowOutcome])> = runs
             .iter_mut()
-            .filter_map(|(entry, judged)| {
-                let name = entry.path.to_str().unwrap_or("batch");
-                judged.as_mut().map(|j| (name, j.outcomes.as_mut_slice()))
+            .filter_map(|run| {
+                let name = run.path.to_str().unwrap_or("batch");
+                run.verdict
+                    .as_mut()
+                    .ok()
+                    .map(|j| (name, j.outcomes.as_mut_slice()))
             })
             .collect();
         crate::rules::batch::check_across(&mut processed);
     }
     pool.install(|| {
         runs.iter_mut()
-            .filter_map(|(_, j)| j.as_mut())
+            .filter_map(|run| run.verdict.as_mut().ok())
             .for_each(Judged::finish)
     });
 
     let mut status = 0;
-    for (entry, judged) in &runs {
-        match judged {
-            Some(judged) => {
+    for run in &runs {
+        match &run.verdict {
+            Ok(judged) => {
                 console_result(console::print(stdout, judged, config.quiet))?;
                 if judged.rejected() > 0 {
                     status = 1;
                 }
             }
-            None => {
-                if let Err(error) = &entry.batch {
-                    eprintln!("cpbatch: {}", error.display_with_code());
-                }
+            Err(error) => {
+                eprintln!("cpbatch: {}", error.display_with_code());
                 status = 1;
             }
         }
@@ -196,10 +192,9 @@ fn run(
             reference: &reference,
             config,
             snapshot: snapshot.as_ref(),
-            started,
         };
         if single {
-            if let Some((_, Some(judged))) = runs.first() {
+            if let Some(Ok(judged)) = runs.first().map(|run| &run.verdict) {
                 report::write_all(dir, judged, ctx.reference, config, ctx.snapshot)?;
             }
         } else {
@@ -210,18 +205,13 @@ fn run(
         use report::junit::{Suite, Verdict};
         let suites: Vec<Suite<'_>> = runs
             .iter()
-            .filter_map(|(entry, judged)| {
-                let verdict = match (judged, &entry.batch) {
-                    (Some(judged), _) => Verdict::Judged(judged),
-                    (None, Err(error)) => Verdict::Refused(error),
-                    (None, Ok(_)) => return None,
-                };
-                let (path, stem) = (entry.path.as_path(), entry.stem.as_str());
-                Some(Suite {
-                    path,
-                    stem,
-                    verdict,
-                })
+            .map(|run| Suite {
+                path: run.path.as_path(),
+                stem: run.stem.as_str(),
+                verdict: match &run.verdict {
+                    Ok(judged) => Verdict::Judged(judged),
+                    Err(error) => Verdict::Refused(error),
+                },
             })
             .collect();
         report::junit::write(file, &suites, config)?;
@@ -424,7 +414,14 @@ struct ReportContext<'a> {
     reference: &'a crate::reference::Reference,
     config: &'a Config,
     snapshot: Option<&'a Snapshot>,
-    started: Instant,
+}
+
+/// A batch of the run: judged, or refused with a file-level error (F001–F005).
+struct BatchRun {
+    path: PathBuf,
+    /// The name of its report folder when the run has several batches.
+    stem: String,
+    verdict: Result<Judged, FileError>,
 }
 
 /// A console write that failed. A closed pipe (`cpbatch validate … | head`) is not a failure:
@@ -507,8 +504,8 @@ fn bytes_bar(path: &Path) -> ProgressBar {
     bar
 }
 
-fn total_line(runs: &[(Entry, Option<Judged>)]) -> String {
-    let processed = runs.iter().filter_map(|(_, j)| j.as_ref());
+fn total_line(runs: &[BatchRun]) -> String {
+    let processed = runs.iter().filter_map(|run| run.verdict.as_ref().ok());
     let (rows, accepted, rejected, transfers) = processed.fold((0, 0, 0, 0), |t, j| {
         (
             t.0 + j.outcomes.len(),
@@ -517,40 +514,32 @@ fn total_line(runs: &[(Entry, Option<Judged>)]) -> String {
             t.3 + j.transfers(),
         )
     });
-    let refused = runs.iter().filter(|(_, j)| j.is_none()).count();
+    let refused = runs.iter().filter(|run| run.verdict.is_err()).count();
     format!(
         "total: {} batches ({refused} refused), {rows} rows: {accepted} accepted, {rejected} rejected ({transfers} transfers)",
         runs.len()
     )
 }
 
-fn write_run(
-    dir: &Path,
-    runs: &[(Entry, Option<Judged>)],
-    ctx: &ReportContext<'_>,
-) -> Result<(), FileError> {
+fn write_run(dir: &Path, runs: &[BatchRun], ctx: &ReportContext<'_>) -> Result<(), FileError> {
     let mut batches = Vec::new();
-    for (entry, judged) in runs {
-        let path = entry.path.display().to_string();
-        match (judged, &entry.batch) {
-            (Some(judged), _) => {
+    for run in runs {
+        let path = run.path.display().to_string();
+        match &run.verdict {
+            Ok(judged) => {
                 report::write_all(
-                    &dir.join(&entry.stem),
+                    &dir.join(&run.stem),
                     judged,
                     ctx.reference,
                     ctx.config,
                     ctx.snapshot,
                 )?;
-                batches.push(summary::RunBatch::processed(path, &entry.stem, judged));
+                batches.push(summary::RunBatch::processed(path, &run.stem, judged));
             }
-            (None, Err(error)) => {
-                batches.push(summary::RunBatch::refused(path, &entry.stem, error))
-            }
-            (None, Ok(_)) => {}
+            Err(error) => batches.push(summary::RunBatch::refused(path, &run.stem, error)),
         }
     }
     let run_summary = summary::RunSummary::new(ctx.config, ctx.snapshot, batches);
-    let _ = ctx.started;
     let mut staging = report::Staging::new(dir)?;
     staging.write("run-summary.json", |out| run_summary.write(out))?;
     staging.commit()
