@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::batch::{self, Batch};
 use crate::error::FileError;
@@ -51,7 +51,8 @@ fn run(
 ) -> Result<i32, FileError> {
     let started = Instant::now();
     let reference = load_reference(config.reference.as_deref())?;
-    let progress = config.progress && std::io::stderr().is_terminal();
+    // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
+    let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
     let single = config.batches.len() == 1;
 
     // A large batch takes seconds to read on one core: index the snapshot on the other one
@@ -67,7 +68,12 @@ fn run(
                     EvsRead::Index => true,
                 }
         })
-        .map(|path| IndexThread::spawn(path.clone()));
+        .map(|path| {
+            let bar = progress
+                .as_ref()
+                .map(|bars| bars.add(bytes_bar(path, "indexing")));
+            IndexThread::spawn(path.clone(), bar)
+        });
     // Rows are checked while they are read unless the snapshot must be scanned first.
     let streaming = (config.evs.is_none() || index.is_some()).then(|| Streaming {
         reference: &reference,
@@ -85,7 +91,7 @@ fn run(
         };
         read_batches(
             config,
-            progress,
+            progress.as_ref(),
             streaming
                 .as_ref()
                 .map(|_| &work as batch::RowWork<'_, RowOutcome>),
@@ -120,7 +126,7 @@ fn run(
             malformed.dedup_by_key(|(id, _)| *id);
             Some(index.totals(malformed.iter().map(|(_, lines)| lines).sum()))
         }
-        (Some(path), None) => Some(scan_snapshot(pool, path, &entries, progress)?),
+        (Some(path), None) => Some(scan_snapshot(pool, path, &entries, progress.as_ref())?),
     };
     let scan_ms = scan_started.elapsed().as_millis();
 
@@ -224,7 +230,7 @@ fn scan_snapshot(
     pool: &rayon::ThreadPool,
     path: &Path,
     entries: &[Entry],
-    progress: bool,
+    progress: Option<&MultiProgress>,
 ) -> Result<Snapshot, FileError> {
     let wanted: IdSet = pool.install(|| {
         entries
@@ -238,7 +244,7 @@ fn scan_snapshot(
             })
             .collect()
     });
-    let bar = progress.then(|| bytes_bar(path));
+    let bar = progress.map(|bars| bars.add(bytes_bar(path, "scanning")));
     let tick = |read: u64| {
         if let Some(bar) = &bar {
             bar.set_position(read);
@@ -259,14 +265,23 @@ struct IndexThread {
 }
 
 impl IndexThread {
-    fn spawn(path: PathBuf) -> IndexThread {
+    fn spawn(path: PathBuf, bar: Option<ProgressBar>) -> IndexThread {
         let index = Arc::new(OnceLock::new());
         let (cell, file) = (Arc::clone(&index), path.clone());
         let thread = std::thread::spawn(move || {
             batch::work_behind_the_reader();
+            let tick = |read: u64| {
+                if let Some(bar) = &bar {
+                    bar.set_position(read);
+                }
+            };
             // Whatever happens, the cell is set: row checks wait on it.
-            let built = std::panic::catch_unwind(|| evs::Index::build(&file, 1))
-                .unwrap_or_else(|_| Err(index_stopped(&file)));
+            let built =
+                std::panic::catch_unwind(|| evs::Index::build_with_progress(&file, 1, &tick))
+                    .unwrap_or_else(|_| Err(index_stopped(&file)));
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
             let _ = cell.set(built);
         });
         IndexThread {
@@ -438,7 +453,7 @@ fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
 
 fn read_batches(
     config: &Config,
-    progress: bool,
+    progress: Option<&MultiProgress>,
     work: Option<batch::RowWork<'_, RowOutcome>>,
     busy: Option<&BusyTimes>,
 ) -> Vec<Entry> {
@@ -458,8 +473,12 @@ fn read_batches(
                 format!("{base}-{}", seen + 1)
             };
             let started = Instant::now();
-            let bar = progress.then(|| {
-                let bar = ProgressBar::new_spinner();
+            let bar = progress.map(|bars| {
+                let bar = bars.add(ProgressBar::new_spinner());
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows")
+                {
+                    bar.set_style(style);
+                }
                 bar.set_message(format!("reading {}", path.display()));
                 bar
             });
@@ -493,12 +512,13 @@ fn read_batches(
         .collect()
 }
 
-fn bytes_bar(path: &Path) -> ProgressBar {
+/// A bar for the snapshot: bytes read of the file's size (never member data).
+fn bytes_bar(path: &Path, doing: &str) -> ProgressBar {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size);
-    if let Ok(style) = ProgressStyle::with_template(
-        "scanning EVS snapshot {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{doing} EVS snapshot {{bar:30}} {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}})"
+    )) {
         bar.set_style(style);
     }
     bar

@@ -372,12 +372,21 @@ impl Index {
     }
 
     pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
+        Self::build_with_progress(path, workers, &|_| {})
+    }
+
+    /// [`Index::build`], calling `progress` with the bytes read so far.
+    pub fn build_with_progress(
+        path: &Path,
+        workers: usize,
+        progress: Progress<'_>,
+    ) -> Result<Index, FileError> {
         let file = std::fs::File::open(path).map_err(|e| FileError::Evs {
             path: path.display().to_string(),
             reason: crate::batch::io_reason(&e),
         })?;
         // Built behind a long workbook read: hash the file as it is read, not by a second read.
-        let pass = pass(path, workers, &|_| {}, true, index_chunk)?;
+        let pass = pass(path, workers, progress, true, index_chunk)?;
         let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
         let mut entries: Vec<IndexedLine> =
             Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
