@@ -1985,3 +1985,42 @@ fn a_closed_stdout_pipe_still_writes_every_report() {
     );
     assert_conserved(&out, 500);
 }
+
+/// The demo batch saved by LibreOffice as `.xls` (BIFF8) and `.ods` (OpenDocument) gives
+/// the very reports the `.xlsx` gives: same rows, values, findings and codes.
+#[test]
+fn xls_and_ods_batches_read_like_the_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let evs = root.join("fixtures/demo/evs.csv");
+    let run = |batch: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let run = validate(
+            batch,
+            &out,
+            &["--evs", evs.to_str().unwrap(), "--format", "csv"],
+        );
+        assert_eq!(run.status, 1, "{name}: {}", run.stderr);
+        assert_conserved(&out, 300);
+        out
+    };
+    let xlsx = run(&root.join("fixtures/demo/batch.xlsx"), "xlsx");
+    for format in ["xls", "ods"] {
+        let other = run(
+            &root.join(format!("fixtures/formats/batch.{format}")),
+            format,
+        );
+        for report in [
+            "accepted.csv",
+            "rejected.csv",
+            "transfers.csv",
+            "findings.csv",
+        ] {
+            assert_eq!(
+                std::fs::read_to_string(xlsx.join(report)).unwrap(),
+                std::fs::read_to_string(other.join(report)).unwrap(),
+                "{report} of the .{format} batch"
+            );
+        }
+    }
+}
