@@ -40,6 +40,12 @@ pub(crate) fn read(
     wanted_sheet: Option<&str>,
     asm: &mut Assembler,
 ) -> Result<WorkbookInfo, FileError> {
+    if container == Container::Zip {
+        super::limits::check_zip(path).map_err(|reason| FileError::Unreadable {
+            path: display.to_string(),
+            reason,
+        })?;
+    }
     let mut book = open(path, display, container)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
