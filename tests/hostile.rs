@@ -560,6 +560,29 @@ fn csv_with_mixed_line_endings_keeps_record_numbers() {
     );
 }
 
+#[test]
+fn a_nul_byte_is_f001_wherever_it_is() {
+    let dir = case();
+    let line = |at: usize| {
+        let mut lines = csv_lines(at + 1);
+        lines[at + 1] = lines[at + 1].replacen("Rivera", "Riv\0era", 1);
+        lines.join("\n")
+    };
+    // In the first 8 KiB the file is taken for a binary file; further on, the record says where.
+    let batch = dir.path().join("early.csv");
+    std::fs::write(&batch, line(0)).unwrap();
+    assert_f001(
+        &batch,
+        "cannot read the batch file: a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV",
+    );
+    let batch = dir.path().join("late.csv");
+    std::fs::write(&batch, line(200)).unwrap();
+    assert_f001(
+        &batch,
+        "cannot read the batch file: row 202, column 3 has a NUL byte, which no text file has (is it saved as UTF-16, or damaged? save it as CSV UTF-8)",
+    );
+}
+
 /// A header row repeated below the first (two batches pasted together) is a data row like
 /// any other (SPEC 2.1: every non-empty row below the header row is one): its values are
 /// header names, invalid for their columns, so it is rejected with a finding per column and
