@@ -16,6 +16,17 @@ use common::*;
 use raw::{RawXml, Repeated, SHARED_PART, SHEET_PART};
 use tempfile::TempDir;
 
+const REPORTS: [&str; 8] = [
+    "accepted.csv",
+    "rejected.csv",
+    "transfers.csv",
+    "findings.csv",
+    "summary.json",
+    "accepted.xlsx",
+    "rejected.xlsx",
+    "transfers.xlsx",
+];
+
 fn case() -> TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -623,6 +634,140 @@ fn a_header_repeated_mid_sheet_is_a_rejected_row() {
         "pasted.xlsx:3: S002 error [Action] Action \"Action\" is not ENROLL, DISENROLL or TRANSFER"
     ));
     assert!(row_codes(&out, 2).is_empty() && row_codes(&out, 4).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// The batch is never overwritten (SPEC 4.2)
+// ---------------------------------------------------------------------------------------
+
+/// A usage error: exit 2, one `cpbatch: error:` line saying `reason`, nothing on stdout.
+fn assert_usage_error(run: &Run, reason: &str) {
+    assert_eq!(
+        run.status, 2,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(run.stderr, format!("cpbatch: error: {reason}\n"));
+    assert_eq!(run.stdout, "");
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_batch_named_like_a_report_in_the_out_dir_is_never_overwritten() {
+    let dir = case();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in REPORTS {
+        let batch = out.join(name);
+        if name.ends_with(".csv") {
+            write_csv(&batch, &[good_row()]);
+        } else if name.ends_with(".xlsx") {
+            write_xlsx(&batch, &[("Batch", text_rows(&[good_row()]))]);
+        } else {
+            continue; // summary.json is no batch
+        }
+        let before = std::fs::read(&batch).unwrap();
+        let run = run(&batch, &out, &[]);
+        assert_usage_error(
+            &run,
+            &format!(
+                "--out {} would replace the batch file {} with a report of the same name: choose another --out directory",
+                out.display(),
+                batch.display()
+            ),
+        );
+        assert_eq!(
+            std::fs::read(&batch).unwrap(),
+            before,
+            "{name} was modified"
+        );
+        assert_eq!(entries(&out), [name]);
+        std::fs::remove_file(&batch).unwrap();
+    }
+}
+
+#[test]
+fn with_several_batches_a_batch_in_its_own_report_dir_is_never_overwritten() {
+    let dir = case();
+    let out = dir.path().join("out");
+    // Batch "accepted.csv" writes its reports into out/accepted/; a batch already at
+    // out/accepted/accepted.csv would be replaced.
+    std::fs::create_dir_all(out.join("accepted")).unwrap();
+    let batch = out.join("accepted").join("accepted.csv");
+    write_csv(&batch, &[good_row()]);
+    let other = dir.path().join("other.csv");
+    write_csv(&other, &[row_with(&[("Member ID", "100000000002")])]);
+    let before = std::fs::read(&batch).unwrap();
+    let run = cpbatch(&[
+        "validate",
+        batch.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_usage_error(
+        &run,
+        &format!(
+            "--out {} would replace the batch file {} with a report of the same name: choose another --out directory",
+            out.display(),
+            batch.display()
+        ),
+    );
+    assert_eq!(std::fs::read(&batch).unwrap(), before);
+    assert_eq!(entries(&out.join("accepted")), ["accepted.csv"]);
+}
+
+#[test]
+fn out_that_is_the_batch_file_is_a_usage_error() {
+    let dir = case();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, &[good_row()]);
+    let before = std::fs::read(&batch).unwrap();
+    let run = run(&batch, &batch, &[]);
+    assert_usage_error(
+        &run,
+        &format!(
+            "--out {} is a file, not a directory: name a directory for the reports",
+            batch.display()
+        ),
+    );
+    assert_eq!(std::fs::read(&batch).unwrap(), before);
+    assert_eq!(entries(dir.path()), ["batch.csv"]);
+}
+
+#[test]
+fn a_batch_in_the_out_dir_under_its_own_name_is_read_and_kept() {
+    let dir = case();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let batch = out.join("batch.csv");
+    write_csv(&batch, &[good_row()]);
+    let before = std::fs::read(&batch).unwrap();
+    let run = run(&batch, &out, &["--format", "csv"]);
+    assert_processed(&run, &out, 0, 1);
+    assert_eq!(std::fs::read(&batch).unwrap(), before);
+    assert_eq!(
+        entries(&out),
+        [
+            "accepted.csv",
+            "batch.csv",
+            "findings.csv",
+            "rejected.csv",
+            "summary.json",
+            "transfers.csv"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------

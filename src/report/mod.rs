@@ -69,6 +69,64 @@ impl Staging {
     }
 }
 
+/// Every file a run may write into `--out`, for one batch (SPEC 4.2).
+const BATCH_REPORTS: [&str; 8] = [
+    "accepted.csv",
+    "rejected.csv",
+    "transfers.csv",
+    "findings.csv",
+    "summary.json",
+    "accepted.xlsx",
+    "rejected.xlsx",
+    "transfers.xlsx",
+];
+/// The file a run of several batches adds (SPEC 5.1).
+const RUN_SUMMARY: &str = "run-summary.json";
+
+/// Refuses, before anything is read, an `--out` that is a file, and one where a report would
+/// replace an input (SPEC 4.2: the batch file is never modified): a batch named
+/// `accepted.csv` inside the directory its reports go to. With several batches, reports go
+/// into a directory per batch: any subdirectory of `--out` is taken as one.
+pub fn check_out(out: &Path, batches: &[PathBuf], evs: Option<&Path>) -> Result<(), FileError> {
+    if out.exists() && !out.is_dir() {
+        return Err(FileError::Usage(format!(
+            "--out {} is a file, not a directory: name a directory for the reports",
+            out.display()
+        )));
+    }
+    // A directory not there yet holds no input.
+    let Ok(out_dir) = out.canonicalize() else {
+        return Ok(());
+    };
+    let single = batches.len() == 1;
+    let inputs = batches
+        .iter()
+        .map(|b| ("batch file", b.as_path()))
+        .chain(evs.map(|e| ("EVS snapshot", e)));
+    for (what, input) in inputs {
+        let Ok(real) = input.canonicalize() else {
+            continue;
+        };
+        let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let parent = real.parent();
+        let in_out = parent == Some(out_dir.as_path());
+        let in_batch_dir = parent.and_then(Path::parent) == Some(out_dir.as_path());
+        let replaced = if single {
+            in_out && BATCH_REPORTS.contains(&name)
+        } else {
+            (in_out && name == RUN_SUMMARY) || (in_batch_dir && BATCH_REPORTS.contains(&name))
+        };
+        if replaced {
+            return Err(FileError::Usage(format!(
+                "--out {} would replace the {what} {} with a report of the same name: choose another --out directory",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         for (temp, _) in &self.staged {
