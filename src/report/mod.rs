@@ -61,9 +61,24 @@ impl Staging {
         temp
     }
 
+    /// Renames every file into place. Each rename is atomic, so each file appears whole, but
+    /// a set of files cannot be replaced at once: a rename that fails midway would leave the
+    /// files renamed before it new and the others as they were. So what would make a rename
+    /// fail (a directory in the way) is looked for first, and a failure renames nothing;
+    /// summary.json, staged last, is replaced last. Files not renamed are removed (on drop).
     pub fn commit(mut self) -> Result<(), FileError> {
-        for (temp, final_path) in std::mem::take(&mut self.staged) {
-            std::fs::rename(&temp, &final_path).map_err(|e| output_error(&final_path, &e))?;
+        for (_, final_path) in &self.staged {
+            if final_path.is_dir() {
+                return Err(FileError::Output {
+                    path: final_path.display().to_string(),
+                    reason: "a directory of that name is in the way; no report was replaced".into(),
+                });
+            }
+        }
+        while !self.staged.is_empty() {
+            let (temp, final_path) = &self.staged[0];
+            std::fs::rename(temp, final_path).map_err(|e| output_error(final_path, &e))?;
+            self.staged.remove(0);
         }
         Ok(())
     }
