@@ -149,7 +149,7 @@ fn truncated_xlsx_is_f001() {
         std::fs::write(&batch, &bytes[..keep]).unwrap();
         assert_f001(
             &batch,
-            "cannot read the batch file: a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook (Zip error: invalid Zip archive",
+            "cannot read the batch file: a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook (Zip error)",
         );
     }
 }
@@ -162,7 +162,7 @@ fn zip_without_its_sheet_part_is_f001() {
     raw::write_zip(&batch, &raw::xlsx_parts(false, false));
     assert_f001(
         &batch,
-        "cannot read the batch file: sheet \"Batch\" cannot be read",
+        "cannot read the batch file: sheet \"Batch\" cannot be read (Worksheet not found)",
     );
 }
 
@@ -368,6 +368,25 @@ fn sheets_beyond_excels_grid_are_f001() {
     }
 }
 
+/// A cell reference of seven letters or more overflows calamine's column arithmetic: in a
+/// release build it wraps, and the reference is refused; with overflow checks (debug
+/// builds, so `cargo test`) calamine panics.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "BUG: calamine 0.38 panics (attempt to multiply with overflow) on a cell reference of 7+ letters in debug builds; release builds refuse it with F001 (cargo test --release runs this)"
+)]
+fn a_cell_reference_of_letters_only_is_f001() {
+    let dir = case();
+    let good = raw::sheet_xml(&raw_rows(&["100000000001"]));
+    let batch = dir.path().join("reference.xlsx");
+    write_workbook(&batch, &good.replacen("r=\"C2\"", "r=\"ABCDEFGHIJ\"", 1));
+    assert_f001(
+        &batch,
+        "cannot read the batch file: sheet \"Batch\" cannot be read (Range is missing the expected row component.)",
+    );
+}
+
 /// "Billion laughs": entities that would expand to gigabytes. The XML reader expands no
 /// entity a document declares, so the unknown entity is an error: F001, at once.
 #[test]
@@ -391,7 +410,7 @@ fn xml_entity_expansion_is_f001() {
     write_workbook(&batch, &sheet);
     assert_f001(
         &batch,
-        "cannot read the batch file: sheet \"Batch\" cannot be read (Xml error: at 0..0: unrecognized entity `&lol9;`)",
+        "cannot read the batch file: sheet \"Batch\" cannot be read (Xml error)",
     );
 
     // In the shared strings, used by the Last Name cell.
@@ -407,7 +426,7 @@ fn xml_entity_expansion_is_f001() {
     raw::write_raw_xlsx(&batch, &sheet, Some(&shared), false);
     assert_f001(
         &batch,
-        "cannot read the batch file: a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook (Xml error: at 0..0: unrecognized entity `&lol9;`)",
+        "cannot read the batch file: a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook (Xml error)",
     );
 }
 
