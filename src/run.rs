@@ -50,6 +50,9 @@ fn run(
     stdout: &mut dyn Write,
 ) -> Result<i32, FileError> {
     let started = Instant::now();
+    if let Some(out) = &config.out {
+        report::check_out(out, &config.batches, config.evs.as_deref())?;
+    }
     let reference = load_reference(config.reference.as_deref())?;
     // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
     let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);

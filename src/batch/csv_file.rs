@@ -44,6 +44,14 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
             } else {
                 field
             };
+            // A NUL is no character of a text file: the file is UTF-16 or damaged. (In the
+            // first bytes it makes the file binary to `sniff`; it must not pass further on.)
+            if memchr::memchr(0, field).is_some() {
+                return Err(unreadable(format!(
+                    "row {row}, column {} has a NUL byte, which no text file has (is it saved as UTF-16, or damaged? save it as CSV UTF-8)",
+                    col + 1
+                )));
+            }
             let text = std::str::from_utf8(field).map_err(|_| {
                 unreadable(format!(
                     "row {row}, column {} is not valid UTF-8 text (save the file as CSV UTF-8)",

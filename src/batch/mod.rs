@@ -4,6 +4,7 @@
 
 mod csv_file;
 pub mod header;
+pub mod limits;
 pub mod raw;
 pub mod workbook;
 
@@ -319,6 +320,19 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         col: u32,
         value: &DataRef<'_>,
     ) -> Result<(), FileError> {
+        // Excel's limits bound what a sheet may make us hold (see `limits`).
+        if row >= limits::MAX_ROWS {
+            return Err(self.beyond_excel(format!(
+                "the sheet has a row {}, beyond row 1,048,576, the last a sheet can have",
+                u64::from(row) + 1
+            )));
+        }
+        if col >= limits::MAX_COLUMNS {
+            return Err(self.beyond_excel(format!(
+                "row {} of the sheet has a cell beyond column XFD (16,384), the last a sheet can have",
+                row + 1
+            )));
+        }
         if matches!(value, DataRef::Empty) {
             return Ok(());
         }
@@ -326,9 +340,25 @@ impl<'a, 'p> SheetCells<'a, 'p> {
             self.flush()?;
             self.row = Some(row);
         }
+        if self.cells.cells.len() >= limits::MAX_COLUMNS as usize {
+            return Err(self.beyond_excel(format!(
+                "row {} of the sheet has more than 16,384 cells, the most a row can have",
+                row + 1
+            )));
+        }
         self.cells
             .push_with(col as usize, |buffer| workbook::write_cell(value, buffer));
         Ok(())
+    }
+
+    /// A sheet larger than Excel allows: damaged, or made to exhaust memory.
+    fn beyond_excel(&self, problem: String) -> FileError {
+        FileError::Unreadable {
+            path: self.asm.path.to_string(),
+            reason: format!(
+                "{problem}: the workbook is damaged or was not made by a spreadsheet program"
+            ),
+        }
     }
 
     fn flush(&mut self) -> Result<(), FileError> {

@@ -40,6 +40,12 @@ pub(crate) fn read(
     wanted_sheet: Option<&str>,
     asm: &mut Assembler,
 ) -> Result<WorkbookInfo, FileError> {
+    if container == Container::Zip {
+        super::limits::check_zip(path).map_err(|reason| FileError::Unreadable {
+            path: display.to_string(),
+            reason,
+        })?;
+    }
     let mut book = open(path, display, container)?;
     let sheets = match &book {
         Book::Xlsx(b) => b.sheets_metadata().to_vec(),
@@ -63,7 +69,7 @@ pub(crate) fn read(
     })?;
     let unreadable = |e: &dyn std::fmt::Display| FileError::Unreadable {
         path: display.to_string(),
-        reason: format!("sheet {sheet:?} cannot be read ({e})"),
+        reason: format!("sheet {sheet:?} cannot be read ({})", error_kind(e)),
     };
     let is_1904 = match &book {
         Book::Xlsx(b) => b.has_1904_epoch(),
@@ -300,7 +306,7 @@ fn open(path: &Path, display: &str, container: Container) -> Result<Book, FileEr
         match opened {
             Ok(book) => return Ok(book),
             Err(e) => {
-                first_error.get_or_insert(e);
+                first_error.get_or_insert(error_kind(&e));
             }
         }
     }
@@ -316,6 +322,26 @@ fn open(path: &Path, display: &str, container: Container) -> Result<Book, FileEr
     })
 }
 
+/// What went wrong, without what calamine quotes from the file: its messages may carry a
+/// cell's value ("Unrecognized boolean cell value: 987654321012"), and nothing that
+/// identifies a member may reach stderr (SPEC 4.1). The kind is the text before the first
+/// colon, less anything quoted.
+fn error_kind(error: &dyn std::fmt::Display) -> String {
+    let message = error.to_string();
+    let kind = message.split(": ").next().unwrap_or_default();
+    let mut plain = String::with_capacity(kind.len());
+    let mut quote = None;
+    for c in kind.chars() {
+        match (quote, c) {
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (Some(open), c) if c == open => quote = None,
+            (None, c) => plain.push(c),
+            (Some(_), _) => {}
+        }
+    }
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The `Batch` sheet (any case, hidden or not) if there is one, else the first visible
 /// worksheet; `--sheet` names one (exact name first, then ignoring case).
 fn choose_sheet(sheets: &[Sheet], wanted: Option<&str>) -> Option<String> {
@@ -329,4 +355,34 @@ fn choose_sheet(sheets: &[Sheet], wanted: Option<&str>) -> Option<String> {
             .or_else(|| worksheets().find(|s| s.visible == SheetVisible::Visible)),
     };
     found.map(|s| s.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_kind;
+
+    #[test]
+    fn error_kinds_quote_nothing_from_the_file() {
+        for (message, kind) in [
+            (
+                "Unrecognized boolean cell value: 987654321012",
+                "Unrecognized boolean cell value",
+            ),
+            (
+                "Xml error: at 0..0: unrecognized entity `&Rivera;`",
+                "Xml error",
+            ),
+            ("Worksheet 'Rivera' not found", "Worksheet not found"),
+            (
+                "Unsupported cell error value 'Rivera'",
+                "Unsupported cell error value",
+            ),
+            (
+                "Zip error: invalid Zip archive: Could not find EOCD",
+                "Zip error",
+            ),
+        ] {
+            assert_eq!(error_kind(&message), kind);
+        }
+    }
 }

@@ -62,18 +62,85 @@ impl Staging {
         temp
     }
 
-    /// Renames every staged file into place. When one cannot be (its name is taken by a
-    /// directory, say), it and the files not yet renamed are removed.
+    /// Renames every file into place. Each rename is atomic, so each file appears whole, but
+    /// a set of files cannot be replaced at once: a rename that fails midway would leave the
+    /// files renamed before it new and the others as they were. So what would make a rename
+    /// fail (a directory in the way) is looked for first, and a failure renames nothing;
+    /// summary.json, staged last, is replaced last. Files not renamed are removed (on drop).
     pub fn commit(mut self) -> Result<(), FileError> {
-        while !self.staged.is_empty() {
-            let (temp, final_path) = self.staged.remove(0);
-            if let Err(e) = std::fs::rename(&temp, &final_path) {
-                let _ = std::fs::remove_file(&temp);
-                return Err(output_error(&final_path, &e));
+        for (_, final_path) in &self.staged {
+            if final_path.is_dir() {
+                return Err(FileError::Output {
+                    path: final_path.display().to_string(),
+                    reason: "a directory of that name is in the way; no report was replaced".into(),
+                });
             }
+        }
+        while !self.staged.is_empty() {
+            let (temp, final_path) = &self.staged[0];
+            std::fs::rename(temp, final_path).map_err(|e| output_error(final_path, &e))?;
+            self.staged.remove(0);
         }
         Ok(())
     }
+}
+
+/// Every file a run may write into `--out`, for one batch (SPEC 4.2).
+const BATCH_REPORTS: [&str; 8] = [
+    "accepted.csv",
+    "rejected.csv",
+    "transfers.csv",
+    "findings.csv",
+    "summary.json",
+    "accepted.xlsx",
+    "rejected.xlsx",
+    "transfers.xlsx",
+];
+/// The file a run of several batches adds (SPEC 5.1).
+const RUN_SUMMARY: &str = "run-summary.json";
+
+/// Refuses, before anything is read, an `--out` that is a file, and one where a report would
+/// replace an input (SPEC 4.2: the batch file is never modified): a batch named
+/// `accepted.csv` inside the directory its reports go to. With several batches, reports go
+/// into a directory per batch: any subdirectory of `--out` is taken as one.
+pub fn check_out(out: &Path, batches: &[PathBuf], evs: Option<&Path>) -> Result<(), FileError> {
+    if out.exists() && !out.is_dir() {
+        return Err(FileError::Usage(format!(
+            "--out {} is a file, not a directory: name a directory for the reports",
+            out.display()
+        )));
+    }
+    // A directory not there yet holds no input.
+    let Ok(out_dir) = out.canonicalize() else {
+        return Ok(());
+    };
+    let single = batches.len() == 1;
+    let inputs = batches
+        .iter()
+        .map(|b| ("batch file", b.as_path()))
+        .chain(evs.map(|e| ("EVS snapshot", e)));
+    for (what, input) in inputs {
+        let Ok(real) = input.canonicalize() else {
+            continue;
+        };
+        let name = real.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let parent = real.parent();
+        let in_out = parent == Some(out_dir.as_path());
+        let in_batch_dir = parent.and_then(Path::parent) == Some(out_dir.as_path());
+        let replaced = if single {
+            in_out && BATCH_REPORTS.contains(&name)
+        } else {
+            (in_out && name == RUN_SUMMARY) || (in_batch_dir && BATCH_REPORTS.contains(&name))
+        };
+        if replaced {
+            return Err(FileError::Usage(format!(
+                "--out {} would replace the {what} {} with a report of the same name: choose another --out directory",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Staging {
@@ -200,11 +267,12 @@ mod tests {
             staging.write(name, |out| out.write_all(b"x")).unwrap();
         }
         assert!(staging.commit().is_err(), "b.txt is a directory");
+        // The directory in the way is found before any rename: nothing is replaced.
         let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, ["a.txt", "b.txt"]);
+        assert_eq!(names, ["b.txt"]);
     }
 }

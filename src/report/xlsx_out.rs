@@ -207,7 +207,60 @@ pub fn write_table(
         }
         sheet.autofilter(0, 0, count, last_col)?;
     }
-    workbook.save(path)
+    save(&mut workbook, path)
+}
+
+/// Saves a workbook. After a write fails (a full disk), the zip writer inside rust_xlsxwriter
+/// tries again when it is dropped, and prints its failure on stderr: here every write after
+/// the first failure is swallowed, and that first failure is the one reported.
+fn save(workbook: &mut Workbook, path: &Path) -> Result<(), XlsxError> {
+    let file = std::fs::File::create(path)?;
+    let mut writer = FirstFailure {
+        inner: std::io::BufWriter::new(file),
+        failure: None,
+    };
+    let saved = workbook.save_to_writer(&mut writer);
+    let flushed = std::io::Write::flush(&mut writer);
+    match writer.failure.take() {
+        Some(failure) => Err(failure.into()),
+        None => saved.and(flushed.map_err(XlsxError::from)),
+    }
+}
+
+/// A writer that keeps its first failure and, after it, accepts and drops everything.
+struct FirstFailure<W> {
+    inner: W,
+    failure: Option<std::io::Error>,
+}
+
+impl<W> FirstFailure<W> {
+    fn guard<T>(
+        &mut self,
+        done: T,
+        call: impl FnOnce(&mut W) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        if self.failure.is_some() {
+            return Ok(done);
+        }
+        call(&mut self.inner).inspect_err(|e| {
+            self.failure = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for FirstFailure<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.guard(buf.len(), |w| w.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.guard((), |w| w.flush())
+    }
+}
+
+impl<W: std::io::Seek> std::io::Seek for FirstFailure<W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.guard(0, |w| w.seek(pos))
+    }
 }
 
 /// The kinds of value that need a format of their own.
@@ -393,5 +446,5 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
         }
         sheet.autofilter(0, 0, on_page.len() as u32, errors_col as u16)?;
     }
-    workbook.save(path)
+    save(&mut workbook, path)
 }

@@ -1,0 +1,183 @@
+//! Reports appear complete or not at all (SPEC 4.2), also when the output directory fails
+//! midway: exit 2 with a message, no temporary file left behind, no partial file under a
+//! report's name, and every report that was there before is the old file or the new one,
+//! whole.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// The files of a directory and their bytes.
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A batch of `n` rows, every fifth one rejected, with transfers: each report has content.
+fn write_batch(path: &Path, n: usize, first_id: usize) {
+    let rows: Vec<_> = (0..n)
+        .map(|i| {
+            let id = format!("1000000{:05}", first_id + i);
+            match i % 5 {
+                4 => row_with(&[("Member ID", &id), ("Medicare", "MAYBE")]),
+                3 => row_with(&[
+                    ("Member ID", &id),
+                    ("Action", "TRANSFER"),
+                    ("From CP ID", "BHCP02"),
+                    ("Reason Code", "MEMBER_CHOICE"),
+                ]),
+                _ => row_with(&[("Member ID", &id)]),
+            }
+        })
+        .collect();
+    write_xlsx(path, &[("Batch", text_rows(&rows))]);
+}
+
+/// A failed write: exit 2, the one `cpbatch: error: cannot write OUT/…` line, no temporary
+/// file left, and every file in `out` exactly as it was.
+fn assert_failed_cleanly(run: &Run, out: &Path, before: &BTreeMap<String, Vec<u8>>, says: &str) {
+    assert_eq!(
+        run.status, 2,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with(&format!("cpbatch: error: cannot write {}/", out.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(says), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let after = contents(out);
+    let partial: Vec<&String> = after.keys().filter(|n| n.contains("partial")).collect();
+    assert!(partial.is_empty(), "temporary files left: {partial:?}");
+    for (name, bytes) in &after {
+        assert!(
+            before.get(name) == Some(bytes),
+            "{name} is not the complete file that was there before"
+        );
+    }
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+}
+
+/// A directory where a report must go makes its rename fail. That is looked for before any
+/// report is renamed into place, so no report is replaced: the old ones stay, all of them,
+/// rather than a mix of new and old files.
+#[test]
+fn a_directory_in_the_way_of_a_report_replaces_no_report() {
+    for blocked in ["accepted.csv", "rejected.csv", "summary.json"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let old = dir.path().join("old.xlsx");
+        write_batch(&old, 20, 1);
+        let first = validate(&old, &out, &[]);
+        assert_eq!(first.status, 1, "{}", first.stderr);
+        assert_conserved(&out, 20);
+        // The old report in the way is a directory now; every other one is complete.
+        std::fs::remove_file(out.join(blocked)).unwrap();
+        std::fs::create_dir(out.join(blocked)).unwrap();
+        let before = contents(&out);
+
+        let new = dir.path().join("new.xlsx");
+        write_batch(&new, 30, 100);
+        let run = validate(&new, &out, &[]);
+        assert_failed_cleanly(
+            &run,
+            &out,
+            &before,
+            &format!("{blocked}: a directory of that name is in the way; no report was replaced"),
+        );
+        assert!(out.join(blocked).is_dir());
+    }
+}
+
+/// Runs `command`; false when it cannot run or fails.
+fn succeeds(command: &mut Command) -> bool {
+    command
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+/// A full disk: `--out` on a 256 KiB tmpfs. Mounting needs root; where it cannot be done,
+/// the test says so and passes.
+#[test]
+fn a_full_disk_leaves_the_old_reports_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    if !succeeds(
+        Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+            .arg(&out),
+    ) {
+        eprintln!("note: cannot mount a tmpfs here (not root?); the full-disk variant is skipped");
+        return;
+    }
+    let mount = Mount(out.clone());
+
+    // A small batch fits.
+    let small = dir.path().join("small.xlsx");
+    write_batch(&small, 10, 1);
+    let first = validate(&small, &out, &["--format", "csv"]);
+    assert_eq!(first.status, 1, "{}", first.stderr);
+    assert_conserved(&out, 10);
+    let before = contents(&out);
+
+    // A large one does not: its reports would need megabytes.
+    let large = dir.path().join("large.xlsx");
+    write_batch(&large, 5000, 1000);
+    let run = validate(&large, &out, &[]);
+    assert_failed_cleanly(&run, &out, &before, "No space left on device");
+    drop(mount);
+}
+
+/// A read-only output directory, where permissions apply (not to root).
+#[test]
+fn a_read_only_out_dir_is_a_clean_failure() {
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        eprintln!(
+            "note: running as root, whom permissions do not stop; the read-only variant is skipped"
+        );
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let batch = dir.path().join("batch.xlsx");
+    write_batch(&batch, 10, 1);
+    assert_eq!(validate(&batch, &out, &[]).status, 1);
+    let before = contents(&out);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let run = validate(&batch, &out, &[]);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_failed_cleanly(&run, &out, &before, "Permission denied");
+}
