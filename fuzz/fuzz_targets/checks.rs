@@ -77,7 +77,6 @@ fn workbook(data: &[u8]) -> Vec<u8> {
 }
 
 struct Shared {
-    dir: PathBuf,
     reference: Reference,
     config: CheckConfig,
 }
@@ -90,7 +89,6 @@ fn shared() -> &'static Shared {
             .num_threads(1)
             .build_global();
         Shared {
-            dir: temp_dir(),
             reference: cpbatch::load_reference(None).expect("the built-in reference loads"),
             config: CheckConfig {
                 as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("a valid date"),
@@ -104,12 +102,8 @@ fn shared() -> &'static Shared {
 /// Reads `data` as the batch file `name` and checks every row: nothing may panic.
 pub fn read_and_judge(name: &str, data: &[u8]) {
     let shared = shared();
-    // Per thread: the regression tests replay inputs in parallel.
-    let path = shared
-        .dir
-        .join(format!("{:?}-{name}", std::thread::current().id()));
-    std::fs::write(&path, data).expect("the temp file is written");
-    let Ok(batch) = cpbatch::batch::read_batch(&path, None) else {
+    let file = Scratch::new(name, data);
+    let Ok(batch) = cpbatch::batch::read_batch(&file.0, None) else {
         return;
     };
     let rows = batch.rows.len();
@@ -124,11 +118,29 @@ pub fn read_and_judge(name: &str, data: &[u8]) {
     }
 }
 
-/// This process's scratch folder.
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cpbatch-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A scratch file holding an input, removed when dropped. Named per process and thread:
+/// the regression tests replay inputs in parallel.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, data: &[u8]) -> Scratch {
+        static DIR: OnceLock<PathBuf> = OnceLock::new();
+        let dir = DIR.get_or_init(|| {
+            let dir = std::env::temp_dir().join("cpbatch-fuzz");
+            std::fs::create_dir_all(&dir).expect("the scratch folder is made");
+            dir
+        });
+        let thread = std::thread::current().id();
+        let path = dir.join(format!("{}-{thread:?}-{name}", std::process::id()));
+        std::fs::write(&path, data).expect("the scratch file is written");
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -139,12 +151,8 @@ fn temp_dir() -> PathBuf {
 /// with a wanted-set of every member ID found in the input, and through the index. The two
 /// ways must agree (SPEC 2.4: every way gives the same results).
 pub fn evs_line(data: &[u8]) {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let path = DIR
-        .get_or_init(temp_dir)
-        .join(format!("{:?}-evs.csv", std::thread::current().id()));
-    let path = &path;
-    std::fs::write(path, data).expect("the temp file is written");
+    let file = Scratch::new("evs.csv", data);
+    let path = &file.0;
     let ids = ids_in(data);
     let wanted: IdSet = ids.iter().copied().collect();
     let scanned = cpbatch::evs::scan(path, &wanted, 1, &|_| {});
