@@ -297,6 +297,10 @@ impl RowCells {
     }
 }
 
+/// The rows and columns a sheet can have (Excel's limits, which also bound .xls and .ods).
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLUMNS: u32 = 16_384;
+
 /// Collects the cells a reader produces, in row order, into rows.
 pub(crate) struct SheetCells<'a, 'p> {
     asm: &'a mut Assembler<'p>,
@@ -335,6 +339,19 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         }
         if matches!(value, DataRef::Empty) {
             return Ok(());
+        }
+        // A damaged workbook can place a cell anywhere a u32 reaches; rows are built dense
+        // from the first column, so such a cell would cost gigabytes. No sheet goes past
+        // XFD1048576.
+        if row >= MAX_SHEET_ROWS || col >= MAX_SHEET_COLUMNS {
+            return Err(FileError::Unreadable {
+                path: self.asm.path.to_string(),
+                reason: format!(
+                    "a cell lies beyond the last row or column a sheet can have (row {}, column {}): the workbook is damaged",
+                    u64::from(row) + 1,
+                    u64::from(col) + 1
+                ),
+            });
         }
         if self.row != Some(row) {
             self.flush()?;
