@@ -297,10 +297,6 @@ impl RowCells {
     }
 }
 
-/// The rows and columns a sheet can have (Excel's limits, which also bound .xls and .ods).
-const MAX_SHEET_ROWS: u32 = 1_048_576;
-const MAX_SHEET_COLUMNS: u32 = 16_384;
-
 /// Collects the cells a reader produces, in row order, into rows.
 pub(crate) struct SheetCells<'a, 'p> {
     asm: &'a mut Assembler<'p>,
@@ -324,7 +320,9 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         col: u32,
         value: &DataRef<'_>,
     ) -> Result<(), FileError> {
-        // Excel's limits bound what a sheet may make us hold (see `limits`).
+        // Excel's limits bound what a sheet may make us hold (see `limits`). A damaged
+        // workbook can place a cell anywhere a u32 reaches, and rows are built dense from the
+        // first column: such a cell would cost gigabytes.
         if row >= limits::MAX_ROWS {
             return Err(self.beyond_excel(format!(
                 "the sheet has a row {}, beyond row 1,048,576, the last a sheet can have",
@@ -333,25 +331,13 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         }
         if col >= limits::MAX_COLUMNS {
             return Err(self.beyond_excel(format!(
-                "row {} of the sheet has a cell beyond column XFD (16,384), the last a sheet can have",
-                row + 1
+                "row {} of the sheet has a cell beyond column XFD (16,384), the last a sheet can have (in column {})",
+                row + 1,
+                u64::from(col) + 1
             )));
         }
         if matches!(value, DataRef::Empty) {
             return Ok(());
-        }
-        // A damaged workbook can place a cell anywhere a u32 reaches; rows are built dense
-        // from the first column, so such a cell would cost gigabytes. No sheet goes past
-        // XFD1048576.
-        if row >= MAX_SHEET_ROWS || col >= MAX_SHEET_COLUMNS {
-            return Err(FileError::Unreadable {
-                path: self.asm.path.to_string(),
-                reason: format!(
-                    "a cell lies beyond the last row or column a sheet can have (row {}, column {}): the workbook is damaged",
-                    u64::from(row) + 1,
-                    u64::from(col) + 1
-                ),
-            });
         }
         if self.row != Some(row) {
             self.flush()?;
