@@ -27,9 +27,15 @@ mkdir -p runs/logs
 nice -n 19 cargo "${toolchain[@]}" fuzz build
 for target in "${targets[@]}"; do
     mkdir -p "runs/corpus/$target" "runs/$target"
-    dict=()
+    extra=()
     if [ "$target" = batch_xlsx ]; then
-        dict=(-dict="$PWD/xlsx.dict")
+        extra+=(-dict="$PWD/xlsx.dict")
+    fi
+    if [ "$target" = batch_xlsx ] || [ "$target" = evs_line ]; then
+        # These spawn scoped threads for each input. Scoped threads count as done before
+        # their thread-locals are freed, so LeakSanitizer now and then reports std's
+        # per-thread channel context as leaked: a race, not a leak (it never reproduces).
+        extra+=(-detect_leaks=0)
     fi
     log="$PWD/runs/logs/$target.log"
     echo "== $target: ${seconds}s" >&2
@@ -40,7 +46,7 @@ for target in "${targets[@]}"; do
         --fuzz-dir "$OLDPWD" "$target" \
         "$OLDPWD/runs/corpus/$target" "$OLDPWD/corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-        -jobs=1 -workers=1 -print_final_stats=1 "${dict[@]}") >"$log.driver" 2>&1 || status=$?
+        -jobs=1 -workers=1 -print_final_stats=1 "${extra[@]}") >"$log.driver" 2>&1 || status=$?
     cat "runs/$target/fuzz-0.log" >"$log" 2>/dev/null || cp "$log.driver" "$log"
     echo "   exit status $status" >&2
 done
