@@ -310,7 +310,8 @@ impl IndexThread {
 fn index_stopped(path: &Path) -> FileError {
     FileError::Evs {
         path: path.display().to_string(),
-        reason: "the index thread stopped".into(),
+        reason: "indexing it failed unexpectedly (an internal error); run with --evs-read scan"
+            .into(),
     }
 }
 

@@ -109,9 +109,9 @@ pub fn read_batch_with<T: Send>(
         .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
         // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
         let worked = worker.map(|worker| {
-            worker
-                .join()
-                .map_err(|_| unreadable("the row checks stopped unexpectedly".into()))
+            worker.join().map_err(|_| {
+                unreadable("checking its rows failed unexpectedly (an internal error)".into())
+            })
         });
         (read, worked)
     });

@@ -403,7 +403,7 @@ impl Index {
         if u32::try_from(entries.len()).is_err() {
             return Err(FileError::Evs {
                 path: path.display().to_string(),
-                reason: "more than 4 billion lines".into(),
+                reason: "it has more than 4 billion lines, more than cpbatch can index; run with --evs-read scan".into(),
             });
         }
         Ok(Index {
@@ -530,7 +530,7 @@ impl<'f> LineReader<'f> {
         if filled == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
-                "the file is shorter than when it was indexed",
+                "the file changed while it was being read (it is shorter than when it was indexed)",
             ));
         }
         Ok(())
