@@ -185,9 +185,7 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
         vec![
             Value::Int(raw.source_row.into()),
             code(&r.action),
-            r.member_id
-                .ok()
-                .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string()))),
+            member_id(&r.member_id),
             text(&r.last_name),
             text(&r.first_name),
             date(&r.date_of_birth),
@@ -206,6 +204,12 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
     })
 }
 
+/// A valid Member ID as its 12 digits, kept as text.
+fn member_id<'a>(id: &Val<crate::model::MemberId>) -> Value<'a> {
+    id.ok()
+        .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string())))
+}
+
 pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
     let kept = indexes(judged, |o| {
         !o.is_rejected() && o.action == Some(Action::Transfer)
@@ -215,9 +219,7 @@ pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
         let r = record(raw, ctx);
         vec![
             Value::Int(raw.source_row.into()),
-            r.member_id
-                .ok()
-                .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string()))),
+            member_id(&r.member_id),
             text(&r.last_name),
             text(&r.first_name),
             code(&r.program),
