@@ -56,8 +56,8 @@ pub struct ValidateArgs {
     /// The sheet to read (default: `Batch`, else the first visible sheet).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-    /// Worker threads (default: every core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 256 (default: every core).
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<u16>,
     /// How many days before the as-of date an Effective Date may be.
     #[arg(long, value_name = "N", default_value_t = 60)]
@@ -93,6 +93,19 @@ pub enum RulesFormat {
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date as YYYY-MM-DD"))
+}
+
+/// More threads than any machine cpbatch runs on has cores only stalls the run while they
+/// are created (SPEC 4.4).
+const MAX_THREADS: u16 = 256;
+
+fn parse_threads(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=u64::from(MAX_THREADS)).contains(&n) => Ok(n as u16),
+        _ => Err(format!(
+            "{text:?} is not a thread count from 1 to {MAX_THREADS}"
+        )),
+    }
 }
 
 fn parse_formats(text: &str) -> Result<Formats, String> {

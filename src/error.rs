@@ -54,11 +54,13 @@ impl FileError {
         })
     }
 
-    /// The message as the console shows it: `F004 error: batch.xlsx:3: missing …`.
+    /// The message as the console shows it: `F004 error: batch.xlsx:3: missing …`, with
+    /// any control character of a file name escaped (SPEC 4.4).
     pub fn display_with_code(&self) -> String {
-        match self.code() {
+        let line = match self.code() {
             Some(code) => format!("{code} error: {self}"),
             None => format!("error: {self}"),
-        }
+        };
+        crate::shown::escaped(&line).into_owned()
     }
 }

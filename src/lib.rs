@@ -13,6 +13,7 @@ pub mod reference;
 pub mod report;
 pub mod rules;
 mod run;
+pub mod shown;
 pub mod template;
 
 use std::path::PathBuf;

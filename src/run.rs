@@ -194,7 +194,11 @@ fn run(
         }
     }
     if !single {
-        console_result(writeln!(stdout, "{}", total_line(&runs)))?;
+        console_result(writeln!(
+            stdout,
+            "{}",
+            crate::shown::escaped(&total_line(&runs))
+        ))?;
     }
     if let Some(dir) = &config.out {
         let ctx = ReportContext {
@@ -483,7 +487,10 @@ fn read_batches(
                 {
                     bar.set_style(style);
                 }
-                bar.set_message(format!("reading {}", path.display()));
+                bar.set_message(format!(
+                    "reading {}",
+                    crate::shown::escaped(&path.display().to_string())
+                ));
                 bar
             });
             let tick = |rows: u64| {

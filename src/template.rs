@@ -60,7 +60,8 @@ pub struct Config {
 pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     let reference = crate::load_reference(config.reference.as_deref())?;
     let print = |stdout: &mut dyn Write, line: &str| {
-        writeln!(stdout, "{line}").map_err(|e| crate::report::output_error(Path::new("stdout"), &e))
+        writeln!(stdout, "{}", crate::shown::escaped(line))
+            .map_err(|e| crate::report::output_error(Path::new("stdout"), &e))
     };
     match &config.mode {
         Mode::Write { out } => {

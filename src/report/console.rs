@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::Judged;
 use crate::rules::Finding;
+use crate::shown::escaped;
 
 /// `FILE:ROW: CODE severity [Column] message`; a file-level finding has no row.
 pub fn finding_line(path: &str, finding: &Finding) -> String {
@@ -47,9 +48,9 @@ pub fn print(out: &mut dyn Write, judged: &Judged, quiet: bool) -> std::io::Resu
             .iter()
             .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()));
         for finding in all {
-            writeln!(out, "{}", finding_line(path, finding))?;
+            writeln!(out, "{}", escaped(&finding_line(path, finding)))?;
         }
     }
-    writeln!(out, "{}", summary_line(judged))?;
+    writeln!(out, "{}", escaped(&summary_line(judged)))?;
     out.flush()
 }
