@@ -42,8 +42,9 @@ const CREATED: (u16, u8, u8) = (2026, 1, 1);
 /// What `cpbatch template` is asked to do.
 #[derive(Debug, Clone)]
 pub enum Mode {
-    /// Write the template to this file.
-    Write { out: PathBuf },
+    /// Write the template to this file; `force` replaces a file that is not a blank batch
+    /// workbook.
+    Write { out: PathBuf, force: bool },
     /// Compare this file with the current template.
     Check { file: PathBuf },
 }
@@ -63,8 +64,8 @@ pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
         writeln!(stdout, "{line}").map_err(|e| crate::report::output_error(Path::new("stdout"), &e))
     };
     match &config.mode {
-        Mode::Write { out } => {
-            let written = write(out, &reference)?;
+        Mode::Write { out, force } => {
+            let written = write(out, &reference, *force)?;
             print(
                 stdout,
                 &format!(
@@ -107,31 +108,59 @@ fn roster_name(reference: &Reference) -> String {
 
 /// Writes the template to `out` (into `out/cp-batch-template.xlsx` when `out` is a
 /// directory) under a temporary name, renamed into place once complete. Returns the path.
-pub fn write(out: &Path, reference: &Reference) -> Result<PathBuf, FileError> {
+/// An existing file is replaced only when it is a blank batch workbook, or with `force`.
+pub fn write(out: &Path, reference: &Reference, force: bool) -> Result<PathBuf, FileError> {
     let path = if out.is_dir() {
         out.join(DEFAULT_FILE)
     } else {
         out.to_path_buf()
     };
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| {
-            FileError::Usage(format!("--out {}: not a usable file name", out.display()))
-        })?
-        .to_string();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    if path.file_name().is_none() {
+        return Err(FileError::Usage(format!(
+            "--out {}: not a usable file name",
+            out.display()
+        )));
+    }
+    if !force {
+        refuse_to_replace(&path)?;
+    }
     let bytes = build(reference).map_err(|e| FileError::Output {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    let mut staging = crate::report::Staging::new(&dir)?;
-    staging.write(&name, |file| file.write_all(&bytes))?;
-    staging.commit()?;
+    crate::report::publish::write_file(&path, |file| file.write_all(&bytes))?;
     Ok(path)
+}
+
+/// Refuses to replace a file that is not a blank batch workbook (SPEC 5): a filled batch,
+/// or anything that is not a workbook, is someone's work.
+fn refuse_to_replace(path: &Path) -> Result<(), FileError> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
+    }
+    let refuse = |what: String| {
+        Err(FileError::Usage(format!(
+            "{} {what}: it is not replaced (use --force to replace it)",
+            path.display()
+        )))
+    };
+    if !is_zip(path) {
+        return refuse("is not a workbook".into());
+    }
+    match crate::batch::read_batch(path, None) {
+        Ok(batch) if batch.rows.is_empty() => Ok(()),
+        Ok(batch) => refuse(format!("holds {} data rows", batch.rows.len())),
+        Err(_) => refuse("is not a blank batch template".into()),
+    }
+}
+
+/// Whether a file starts as a zip archive (an xlsx workbook) does.
+fn is_zip(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut magic))
+        .is_ok_and(|()| magic == *b"PK\x03\x04")
 }
 
 /// A drop-down list of the Lists sheet.

@@ -214,13 +214,14 @@ pub fn write_table(
 /// tries again when it is dropped, and prints its failure on stderr: here every write after
 /// the first failure is swallowed, and that first failure is the one reported.
 fn save(workbook: &mut Workbook, path: &Path) -> Result<(), XlsxError> {
-    let file = std::fs::File::create(path)?;
+    let file = crate::report::publish::create_new(path)?;
     let mut writer = FirstFailure {
         inner: std::io::BufWriter::new(file),
         failure: None,
     };
     let saved = workbook.save_to_writer(&mut writer);
-    let flushed = std::io::Write::flush(&mut writer);
+    let flushed =
+        std::io::Write::flush(&mut writer).and_then(|()| writer.inner.get_ref().sync_all());
     match writer.failure.take() {
         Some(failure) => Err(failure.into()),
         None => saved.and(flushed.map_err(XlsxError::from)),
