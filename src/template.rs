@@ -149,7 +149,10 @@ fn refuse_to_replace(path: &Path) -> Result<(), FileError> {
     }
     match crate::batch::read_batch(path, None) {
         Ok(batch) if batch.rows.is_empty() => Ok(()),
-        Ok(batch) => refuse(format!("holds {} data rows", batch.rows.len())),
+        Ok(batch) => match batch.rows.len() {
+            1 => refuse("holds 1 data row".into()),
+            n => refuse(format!("holds {n} data rows")),
+        },
         Err(_) => refuse("is not a blank batch template".into()),
     }
 }
