@@ -455,10 +455,20 @@ fn a_run_that_exits_2_leaves_out_as_it_was_and_removes_the_out_it_made() {
         !dir.path().join("made").exists(),
         "the --out it made is left"
     );
-
-    let out = dir.path().join("out");
+    // A --junit file that cannot be written: exit 2, and no report published either.
     let good = dir.path().join("good.csv");
     write_rows(&good, 10, 1);
+    let taken = dir.path().join("taken");
+    std::fs::create_dir(&taken).unwrap();
+    let junit = ["--junit", taken.to_str().unwrap()];
+    let run = cpbatch(&args(std::slice::from_ref(&good), &made, &junit));
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        !dir.path().join("made").exists(),
+        "reports written on exit 2"
+    );
+
+    let out = dir.path().join("out");
     run_to_end(&[good], &out, &[]);
     let before = visible(&out);
     let run = cpbatch(&args(&[bad], &out, &["--format", "csv"]));
