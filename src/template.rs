@@ -9,6 +9,7 @@
 mod check;
 mod instructions;
 mod package;
+mod replace;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -122,7 +123,7 @@ pub fn write(out: &Path, reference: &Reference, force: bool) -> Result<PathBuf, 
         )));
     }
     if !force {
-        refuse_to_replace(&path)?;
+        replace::refuse_to_replace(&path)?;
     }
     let bytes = build(reference).map_err(|e| FileError::Output {
         path: path.display().to_string(),
@@ -130,40 +131,6 @@ pub fn write(out: &Path, reference: &Reference, force: bool) -> Result<PathBuf, 
     })?;
     crate::report::publish::write_file(&path, |file| file.write_all(&bytes))?;
     Ok(path)
-}
-
-/// Refuses to replace a file that is not a blank batch workbook (SPEC 5): a filled batch,
-/// or anything that is not a workbook, is someone's work.
-fn refuse_to_replace(path: &Path) -> Result<(), FileError> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(());
-    }
-    let refuse = |what: String| {
-        Err(FileError::Usage(format!(
-            "{} {what}: it is not replaced (use --force to replace it)",
-            path.display()
-        )))
-    };
-    if !is_zip(path) {
-        return refuse("is not a workbook".into());
-    }
-    match crate::batch::read_batch(path, None) {
-        Ok(batch) if batch.rows.is_empty() => Ok(()),
-        Ok(batch) => match batch.rows.len() {
-            1 => refuse("holds 1 data row".into()),
-            n => refuse(format!("holds {n} data rows")),
-        },
-        Err(_) => refuse("is not a blank batch template".into()),
-    }
-}
-
-/// Whether a file starts as a zip archive (an xlsx workbook) does.
-fn is_zip(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut file| file.read_exact(&mut magic))
-        .is_ok_and(|()| magic == *b"PK\x03\x04")
 }
 
 /// A drop-down list of the Lists sheet.

@@ -210,13 +210,12 @@ pub fn write_table(
     save(&mut workbook, path)
 }
 
-/// Saves a workbook. After a write fails (a full disk), the zip writer inside rust_xlsxwriter
-/// tries again when it is dropped, and prints its failure on stderr: here every write after
-/// the first failure is swallowed, and that first failure is the one reported.
+/// Saves a workbook into a new file. After a write fails (a full disk), rust_xlsxwriter's zip
+/// writer tries again when dropped and prints its failure on stderr: here every write after
+/// the first failure is swallowed, and that first one is reported.
 fn save(workbook: &mut Workbook, path: &Path) -> Result<(), XlsxError> {
-    let file = crate::report::publish::create_new(path)?;
     let mut writer = FirstFailure {
-        inner: std::io::BufWriter::new(file),
+        inner: std::io::BufWriter::new(crate::report::publish::create_new(path)?),
         failure: None,
     };
     let saved = workbook.save_to_writer(&mut writer);
