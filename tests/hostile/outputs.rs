@@ -42,12 +42,15 @@ fn dots_only_and_control_character_stems_get_folders_inside_out() {
     let dir = case();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
+    // `old` and `junit`: names cpbatch might use inside its staging directory.
     let names = [
         "..xlsx",
         "...xlsx",
         "....csv",
         "a\u{1b}[2Jb.csv",
         ".hidden.csv",
+        "old.csv",
+        "junit.csv",
     ];
     let batches: Vec<PathBuf> = names.iter().map(|n| input.join(n)).collect();
     for (i, batch) in batches.iter().enumerate() {
@@ -74,9 +77,19 @@ fn dots_only_and_control_character_stems_get_folders_inside_out() {
     assert_eq!(inputs, expected);
     assert_eq!(
         entries(&out),
-        ["_", "__", "___", "_hidden", "a_[2Jb", "run-summary.json"]
+        [
+            "_",
+            "__",
+            "___",
+            "_hidden",
+            "a_[2Jb",
+            "junit",
+            "old",
+            "run-summary.json"
+        ]
     );
-    for (folder, batch) in ["_", "__", "___", "a_[2Jb", "_hidden"].iter().zip(&batches) {
+    let folders = ["_", "__", "___", "a_[2Jb", "_hidden", "old", "junit"];
+    for (folder, batch) in folders.iter().zip(&batches) {
         assert_eq!(batch_in(&out.join(folder)), batch.display().to_string());
     }
 }

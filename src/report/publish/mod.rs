@@ -129,8 +129,9 @@ impl Publisher {
         };
         let out_steps = self.out.as_ref().map(out_steps).unwrap_or_default();
         let junit_steps: Vec<Step> = self.junit.iter().flat_map(|(_, s)| place(s)).collect();
-        let keep_out = self.out.as_ref().map(|o| o.staging.path().join("old"));
-        let keep_junit = self.junit.as_ref().map(|(_, s)| s.path().join("old"));
+        // Hidden, so that no batch folder staged beside it can have its name.
+        let keep_out = self.out.as_ref().map(|o| o.staging.path().join(".old"));
+        let keep_junit = self.junit.as_ref().map(|(_, s)| s.path().join(".old"));
         let mut groups: Vec<(&[Step], &Path)> = Vec::new();
         for (steps, keep) in [(&out_steps, &keep_out), (&junit_steps, &keep_junit)] {
             if let Some(keep) = keep {
@@ -234,7 +235,7 @@ pub fn write_file(
     std::fs::create_dir_all(&dir).map_err(|e| crate::report::output_error(&dir, &e))?;
     let mut staging = staging_in(&dir)?;
     staging.write(Path::new("file"), path, write)?;
-    let keep = staging.path().join("old");
+    let keep = staging.path().join(".old");
     std::fs::create_dir(&keep).map_err(|e| crate::report::output_error(&keep, &e))?;
     let steps = place(&staging);
     let live = live::lock();
