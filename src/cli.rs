@@ -164,6 +164,10 @@ pub struct TemplateArgs {
     /// Reference data directory for the CP and plan lists (the built-in roster by default).
     #[arg(long, value_name = "DIR")]
     pub reference: Option<PathBuf>,
+    /// Replace the --out file even when it holds data rows or is not a workbook (without
+    /// --force, only a blank template is replaced; anything else is refused, exit 2).
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
 }
 
 impl TemplateArgs {
@@ -173,6 +177,7 @@ impl TemplateArgs {
             (Some(file), _) => Mode::Check { file },
             (None, out) => Mode::Write {
                 out: out.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE)),
+                force: self.force,
             },
         };
         Config {

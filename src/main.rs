@@ -6,6 +6,11 @@ use cpbatch::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C or SIGTERM removes the run's temporary files and ends it, 130 or 143.
+    if let Err(e) = cpbatch::report::publish::clean_up_on_signals() {
+        eprintln!("cpbatch: error: cannot watch for signals: {e}");
+        return ExitCode::from(2);
+    }
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Validate(args) => cpbatch::validate(&args.into_config(), &mut stdout),

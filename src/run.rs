@@ -15,10 +15,14 @@ use rayon::prelude::*;
 use crate::evs::{self, IdSet, Snapshot};
 use crate::model::MemberId;
 use crate::reference::Reference;
-use crate::report::{self, console, summary};
+use crate::report::console;
+use crate::report::publish::Publisher;
 use crate::rules::format::member_id;
 use crate::rules::{Context, RowOutcome, check_row};
 use crate::{Config, EvsRead, Judged, judge_checked, load_reference};
+
+mod outputs;
+use outputs::{BatchRun, ReportContext};
 
 /// One batch of the run: read, or refused with a file-level error.
 struct Entry {
@@ -50,13 +54,14 @@ fn run(
     stdout: &mut dyn Write,
 ) -> Result<i32, FileError> {
     let started = Instant::now();
-    if let Some(out) = &config.out {
-        report::check_out(out, &config.batches, config.evs.as_deref())?;
-    }
+    let (config, stems) = outputs::plan(config);
+    let config = &config;
+    let single = config.batches.len() == 1;
+    // Where the reports go is checked, and made ready, before any input is read.
+    let publisher = Publisher::start(config, if single { &[] } else { &stems })?;
     let reference = load_reference(config.reference.as_deref())?;
     // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
     let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
-    let single = config.batches.len() == 1;
 
     // A large batch takes seconds to read on one core: index the snapshot on the other one
     // meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
@@ -94,6 +99,7 @@ fn run(
         };
         read_batches(
             config,
+            &stems,
             progress.as_ref(),
             streaming
                 .as_ref()
@@ -200,35 +206,12 @@ fn run(
             crate::shown::escaped(&total_line(&runs))
         ))?;
     }
-    if let Some(dir) = &config.out {
-        let ctx = ReportContext {
-            reference: &reference,
-            config,
-            snapshot: snapshot.as_ref(),
-        };
-        if single {
-            if let Some(Ok(judged)) = runs.first().map(|run| &run.verdict) {
-                report::write_all(dir, judged, ctx.reference, config, ctx.snapshot)?;
-            }
-        } else {
-            write_run(dir, &runs, &ctx)?;
-        }
-    }
-    if let Some(file) = &config.junit {
-        use report::junit::{Suite, Verdict};
-        let suites: Vec<Suite<'_>> = runs
-            .iter()
-            .map(|run| Suite {
-                path: run.path.as_path(),
-                stem: run.stem.as_str(),
-                verdict: match &run.verdict {
-                    Ok(judged) => Verdict::Judged(judged),
-                    Err(error) => Verdict::Refused(error),
-                },
-            })
-            .collect();
-        report::junit::write(file, &suites, config)?;
-    }
+    let ctx = ReportContext {
+        reference: &reference,
+        config,
+        snapshot: snapshot.as_ref(),
+    };
+    outputs::publish(publisher, &runs, &ctx)?;
     Ok(status)
 }
 
@@ -433,20 +416,6 @@ fn batch_bytes(config: &Config) -> u64 {
         .sum()
 }
 
-struct ReportContext<'a> {
-    reference: &'a crate::reference::Reference,
-    config: &'a Config,
-    snapshot: Option<&'a Snapshot>,
-}
-
-/// A batch of the run: judged, or refused with a file-level error (F001–F005).
-struct BatchRun {
-    path: PathBuf,
-    /// The name of its report folder when the run has several batches.
-    stem: String,
-    verdict: Result<Judged, FileError>,
-}
-
 /// A console write that failed. A closed pipe (`cpbatch validate … | head`) is not a failure:
 /// the reader has seen enough, and the reports must still be written.
 fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
@@ -461,25 +430,16 @@ fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
 
 fn read_batches(
     config: &Config,
+    stems: &[String],
     progress: Option<&MultiProgress>,
     work: Option<batch::RowWork<'_, RowOutcome>>,
     busy: Option<&BusyTimes>,
 ) -> Vec<Entry> {
-    let mut stems: Vec<String> = Vec::new();
     config
         .batches
         .iter()
-        .map(|path| {
-            let base = path
-                .file_stem()
-                .map_or_else(|| "batch".to_string(), |s| s.to_string_lossy().into_owned());
-            let seen = stems.iter().filter(|s| **s == base).count();
-            stems.push(base.clone());
-            let stem = if seen == 0 {
-                base
-            } else {
-                format!("{base}-{}", seen + 1)
-            };
+        .zip(stems)
+        .map(|(path, stem)| {
             let started = Instant::now();
             let bar = progress.map(|bars| {
                 let bar = bars.add(ProgressBar::new_spinner());
@@ -510,7 +470,7 @@ fn read_batches(
             };
             Entry {
                 path: path.clone(),
-                stem,
+                stem: stem.clone(),
                 read_ms: started.elapsed().as_millis(),
                 batch,
                 checked,
@@ -550,28 +510,4 @@ fn total_line(runs: &[BatchRun]) -> String {
         "total: {} batches ({refused} refused), {rows} rows: {accepted} accepted, {rejected} rejected ({transfers} transfers)",
         runs.len()
     )
-}
-
-fn write_run(dir: &Path, runs: &[BatchRun], ctx: &ReportContext<'_>) -> Result<(), FileError> {
-    let mut batches = Vec::new();
-    for run in runs {
-        let path = run.path.display().to_string();
-        match &run.verdict {
-            Ok(judged) => {
-                report::write_all(
-                    &dir.join(&run.stem),
-                    judged,
-                    ctx.reference,
-                    ctx.config,
-                    ctx.snapshot,
-                )?;
-                batches.push(summary::RunBatch::processed(path, &run.stem, judged));
-            }
-            Err(error) => batches.push(summary::RunBatch::refused(path, &run.stem, error)),
-        }
-    }
-    let run_summary = summary::RunSummary::new(ctx.config, ctx.snapshot, batches);
-    let mut staging = report::Staging::new(dir)?;
-    staging.write("run-summary.json", |out| run_summary.write(out))?;
-    staging.commit()
 }

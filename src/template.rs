@@ -9,6 +9,7 @@
 mod check;
 mod instructions;
 mod package;
+mod replace;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,8 +43,9 @@ const CREATED: (u16, u8, u8) = (2026, 1, 1);
 /// What `cpbatch template` is asked to do.
 #[derive(Debug, Clone)]
 pub enum Mode {
-    /// Write the template to this file.
-    Write { out: PathBuf },
+    /// Write the template to this file; `force` replaces a file that is not a blank batch
+    /// workbook.
+    Write { out: PathBuf, force: bool },
     /// Compare this file with the current template.
     Check { file: PathBuf },
 }
@@ -64,8 +66,8 @@ pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
             .map_err(|e| crate::report::output_error(Path::new("stdout"), &e))
     };
     match &config.mode {
-        Mode::Write { out } => {
-            let written = write(out, &reference)?;
+        Mode::Write { out, force } => {
+            let written = write(out, &reference, *force)?;
             print(
                 stdout,
                 &format!(
@@ -108,30 +110,27 @@ fn roster_name(reference: &Reference) -> String {
 
 /// Writes the template to `out` (into `out/cp-batch-template.xlsx` when `out` is a
 /// directory) under a temporary name, renamed into place once complete. Returns the path.
-pub fn write(out: &Path, reference: &Reference) -> Result<PathBuf, FileError> {
+/// An existing file is replaced only when it is a blank batch workbook, or with `force`.
+pub fn write(out: &Path, reference: &Reference, force: bool) -> Result<PathBuf, FileError> {
     let path = if out.is_dir() {
         out.join(DEFAULT_FILE)
     } else {
         out.to_path_buf()
     };
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| {
-            FileError::Usage(format!("--out {}: not a usable file name", out.display()))
-        })?
-        .to_string();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    if path.file_name().is_none() {
+        return Err(FileError::Usage(format!(
+            "--out {}: not a usable file name",
+            out.display()
+        )));
+    }
+    if !force {
+        replace::refuse_to_replace(&path)?;
+    }
     let bytes = build(reference).map_err(|e| FileError::Output {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    let mut staging = crate::report::Staging::new(&dir)?;
-    staging.write(&name, |file| file.write_all(&bytes))?;
-    staging.commit()?;
+    crate::report::publish::write_file(&path, |file| file.write_all(&bytes))?;
     Ok(path)
 }
 

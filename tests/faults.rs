@@ -1,15 +1,19 @@
 //! Reports appear complete or not at all (SPEC 4.2), also when the output directory fails
 //! midway: exit 2 with a message, no temporary file left behind, no partial file under a
 //! report's name, and every report that was there before is the old file or the new one,
-//! whole.
+//! whole. A run publishes whole: `--out` holds the previous run or this one, whatever stops
+//! the run (a signal, a rename that fails), and never a report of an earlier run beside it.
 
 mod common;
+#[path = "faults/whole.rs"]
+mod whole;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
+use whole::hidden;
 
 /// The files of a directory and their bytes.
 fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -66,6 +70,7 @@ fn assert_failed_cleanly(run: &Run, out: &Path, before: &BTreeMap<String, Vec<u8
     let after = contents(out);
     let partial: Vec<&String> = after.keys().filter(|n| n.contains("partial")).collect();
     assert!(partial.is_empty(), "temporary files left: {partial:?}");
+    assert_eq!(hidden(out), Vec::<String>::new(), "temporary files left");
     for (name, bytes) in &after {
         assert!(
             before.get(name) == Some(bytes),

@@ -7,6 +7,8 @@
 //! larger files into DIR, to measure the release binary's peak memory on them.
 
 mod common;
+#[path = "hostile/outputs.rs"]
+mod outputs;
 mod raw;
 
 use std::path::{Path, PathBuf};

@@ -681,3 +681,96 @@ fn formatted_empty_cells_are_not_rows() {
     assert_conserved(&out, 1);
     assert_eq!(read_report(&out.join("accepted.csv")).1[0][0], "41");
 }
+
+// ---------------------------------------------------------------------------------------
+// Replacing a file (SPEC 5): only a blank template, unless --force
+// ---------------------------------------------------------------------------------------
+
+fn template_out(path: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "template".to_string(),
+        "--out".into(),
+        path.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    cpbatch(&args)
+}
+
+#[test]
+fn template_refuses_to_replace_a_filled_batch_or_a_file_that_is_not_a_workbook() {
+    let dir = TempDir::new().unwrap();
+    let filled = dir.path().join("filled.xlsx");
+    let rows: Vec<_> = (1..=18)
+        .map(|i| row_with(&[("Member ID", &format!("1000000{i:05}"))]))
+        .collect();
+    write_xlsx(&filled, &[("Batch", text_rows(&rows))]);
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a workbook").unwrap();
+    for (path, what) in [
+        (&filled, "holds 18 data rows"),
+        (&notes, "is not a workbook"),
+    ] {
+        let before = std::fs::read(path).unwrap();
+        let run = template_out(path, &[]);
+        assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "cpbatch: error: {} {what}: it is not replaced (use --force to replace it)\n",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read(path).unwrap(), before, "{what}");
+        // --force replaces it.
+        let run = template_out(path, &["--force"]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert_eq!(check(path, &[]).status, 0);
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn plain_template_refuses_to_replace_a_filled_default_file_but_replaces_a_blank_one() {
+    let dir = TempDir::new().unwrap();
+    let run_here = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+            .arg("template")
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    // A blank template, an older one made by hand too, is replaced.
+    let default = dir.path().join("cp-batch-template.xlsx");
+    write_xlsx(&default, &[("Batch", text_rows(&[]))]);
+    assert_eq!(run_here(&[]).status.code(), Some(0));
+    assert_eq!(check(&default, &[]).status, 0);
+    assert_eq!(
+        run_here(&[]).status.code(),
+        Some(0),
+        "the current template is blank"
+    );
+    // A filled one is not.
+    write_xlsx(&default, &[("Batch", text_rows(&[good_row()]))]);
+    let before = std::fs::read(&default).unwrap();
+    let output = run_here(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "cpbatch: error: cp-batch-template.xlsx holds 1 data row: it is not replaced (use --force to replace it)\n"
+    );
+    assert_eq!(std::fs::read(&default).unwrap(), before);
+    assert_eq!(run_here(&["--force"]).status.code(), Some(0));
+    assert_eq!(check(&default, &[]).status, 0);
+}
+
+#[test]
+fn template_help_mentions_force() {
+    let run = cpbatch(&["template", "--help"]);
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.contains("--force"), "{}", run.stdout);
+}

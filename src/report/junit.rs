@@ -43,19 +43,17 @@ pub enum Verdict<'a> {
 
 type Xml<'w> = Writer<&'w mut dyn Write>;
 
-/// Writes the report to `file` under a temporary name, then renames it into place.
-pub fn write(file: &Path, suites: &[Suite<'_>], config: &Config) -> Result<(), FileError> {
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| FileError::Usage(format!("--junit {}: not a file name", file.display())))?;
-    let dir = match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut staging = Staging::new(dir)?;
-    staging.write(name, |out| write_xml(out, suites, config))?;
-    staging.commit()
+/// Stages the report that will become `file`. Inside the staging directory it has a short
+/// name of its own, so a long `--junit` name (up to the 255 bytes a name may have) works.
+pub fn write(
+    staging: &mut Staging,
+    file: &Path,
+    suites: &[Suite<'_>],
+    config: &Config,
+) -> Result<(), FileError> {
+    staging.write(Path::new("junit.xml"), file, |out| {
+        write_xml(out, suites, config)
+    })
 }
 
 /// The whole document.

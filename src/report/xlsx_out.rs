@@ -210,17 +210,17 @@ pub fn write_table(
     save(&mut workbook, path)
 }
 
-/// Saves a workbook. After a write fails (a full disk), the zip writer inside rust_xlsxwriter
-/// tries again when it is dropped, and prints its failure on stderr: here every write after
-/// the first failure is swallowed, and that first failure is the one reported.
+/// Saves a workbook into a new file. After a write fails (a full disk), rust_xlsxwriter's zip
+/// writer tries again when dropped and prints its failure on stderr: here every write after
+/// the first failure is swallowed, and that first one is reported.
 fn save(workbook: &mut Workbook, path: &Path) -> Result<(), XlsxError> {
-    let file = std::fs::File::create(path)?;
     let mut writer = FirstFailure {
-        inner: std::io::BufWriter::new(file),
+        inner: std::io::BufWriter::new(crate::report::publish::create_new(path)?),
         failure: None,
     };
     let saved = workbook.save_to_writer(&mut writer);
-    let flushed = std::io::Write::flush(&mut writer);
+    let flushed =
+        std::io::Write::flush(&mut writer).and_then(|()| writer.inner.get_ref().sync_all());
     match writer.failure.take() {
         Some(failure) => Err(failure.into()),
         None => saved.and(flushed.map_err(XlsxError::from)),
