@@ -62,7 +62,7 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
                 cells.push(col, CellKind::Text, text);
             }
         }
-        asm.push_row(row, &cells)?;
+        asm.push_row(row, cells.iter())?;
     }
     Ok(())
 }
