@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::raw::CellKind;
-use super::{Assembler, RowCells, io_reason};
+use super::{Assembler, RowCells, io_reason, limits};
 use crate::error::FileError;
 
 pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
@@ -37,6 +37,14 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
         number += 1 + blank_lines(bytes.get(start..).unwrap_or_default());
         let row = u32::try_from(number)
             .map_err(|_| unreadable("the file has more than 4,294,967,295 records".into()))?;
+        // Excel's limit: a row of more fields would make every rejected row that wide.
+        if record.len() > limits::MAX_COLUMNS as usize {
+            return Err(unreadable(format!(
+                "row {row} has {} fields, more than the {} columns a sheet can have: it is not a batch (is it damaged, or made to exhaust memory?)",
+                limits::thousands(record.len() as u64),
+                limits::thousands(u64::from(limits::MAX_COLUMNS)),
+            )));
+        }
         cells.clear();
         for (col, field) in record.iter().enumerate() {
             let field = if number == 1 && col == 0 {

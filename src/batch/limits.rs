@@ -155,6 +155,19 @@ fn check_part(name: &str, size: u64, compressed: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// A count for a message, as Excel shows it: `16,384`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A byte count for a message: `1.5 GiB`, `12.0 MiB`, `3.2 KiB`.
 fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];

@@ -121,7 +121,7 @@ impl fmt::Display for Damage {
             Damage::TooManyCells { row } => write!(
                 f,
                 "row {row} of the sheet has more than {} cells, the most a row can have: {DAMAGED}",
-                thousands(limits::MAX_COLUMNS)
+                limits::thousands(u64::from(limits::MAX_COLUMNS))
             ),
             Damage::BadRowNumber { after: Some(row) } => write!(
                 f,
@@ -163,19 +163,6 @@ impl fmt::Display for Damage {
     }
 }
 
-/// 16384 → `16,384`.
-fn thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +172,6 @@ mod tests {
         assert_eq!(cell_name(4, 0), "A4");
         assert_eq!(cell_name(1, 26), "AA1");
         assert_eq!(cell_name(7, 16_383), "XFD7");
-        assert_eq!(thousands(16_384), "16,384");
+        assert_eq!(limits::thousands(16_384), "16,384");
     }
 }
