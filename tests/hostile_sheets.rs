@@ -434,3 +434,39 @@ fn what_a_damaged_cell_holds_never_reaches_stderr() {
         }
     }
 }
+
+/// `template --check` reads a workbook with calamine: its errors, which quote cells, are
+/// named by kind only.
+#[test]
+fn template_check_never_quotes_a_cell_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = raw::sheet_xml(&rows_of(&["100000000001"]));
+    let secret = "O'Zzyzx 987654321012";
+    for (i, cell) in [
+        format!(r#"<c r="A1" t="e"><v>{secret}</v></c>"#),
+        format!(r#"<c r="A1" t="b"><v>{secret}</v></c>"#),
+        r#"<c r="A1" t="inlineStr"><is><t>&Zzyzx987654321012;</t></is></c>"#.to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let at = sheet.find(r#"<c r="A1""#).unwrap();
+        let end = at + sheet[at..].find("</c>").unwrap() + "</c>".len();
+        let mut damaged = sheet.clone();
+        damaged.replace_range(at..end, cell);
+        let batch = dir.path().join(format!("check-{i}.xlsx"));
+        raw::write_raw_xlsx(&batch, &damaged, None, false);
+        let run = cpbatch(&[
+            "template".to_string(),
+            "--check".into(),
+            batch.display().to_string(),
+        ]);
+        assert_ne!(run.status, 0, "{cell}: {}", run.stderr);
+        assert!(!run.stderr.contains("Zzyzx"), "{cell}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("987654321012"),
+            "{cell}: {}",
+            run.stderr
+        );
+    }
+}

@@ -294,7 +294,7 @@ fn open(path: &Path, display: &str, format: Format) -> Result<Book, FileError> {
 /// What went wrong, named by the error's variant. calamine's messages may carry a cell's
 /// value ("Unrecognized boolean cell value: 987654321012", "Unsupported cell error value
 /// 'O'Zzyzx 987654321012'"), so none of their text is used.
-pub(crate) trait Kind {
+pub trait Kind {
     fn kind(&self) -> &'static str;
 }
 

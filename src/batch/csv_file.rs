@@ -21,9 +21,14 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
     // The csv crate skips blank lines; a spreadsheet shows them as rows, so count them.
     let mut number: u64 = 0;
     loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| unreadable(format!("CSV record {} cannot be read ({e})", number + 1)))?;
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            // The kind only: nothing of the file's text (SPEC 4.1).
+            let kind = match e.kind() {
+                csv::ErrorKind::Io(_) => "a read error",
+                _ => "it is malformed",
+            };
+            unreadable(format!("CSV record {} cannot be read ({kind})", number + 1))
+        })?;
         if !more {
             break;
         }

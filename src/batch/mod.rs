@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use workbook::Engine;
 use xlsx::RowOrder;
 
+pub use calamine_book::Kind as ErrorKind;
 pub use header::Layout;
 pub use raw::{CellKind, RawCell, RawRow};
 

@@ -22,7 +22,7 @@ use std::io::BufReader;
 
 use zip::ZipArchive;
 
-pub use damage::Damage;
+pub use damage::{Damage, XmlProblem};
 pub use order::RowOrder;
 pub use package::ZipKind;
 pub use shared::SharedStrings;
