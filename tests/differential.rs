@@ -60,7 +60,11 @@ fn committed_workbooks_read_alike() {
     assert_same(&repo("fixtures/demo/batch.xlsx"));
     let dir = tempfile::tempdir().unwrap();
     let mut seeds = 0;
-    for folder in ["fuzz/corpus/batch_xlsx", "tests/fuzz/batch_xlsx"] {
+    for folder in [
+        "fuzz/corpus/batch_xlsx",
+        "fuzz/corpus/sheet_rows",
+        "tests/fuzz/batch_xlsx",
+    ] {
         let Ok(entries) = std::fs::read_dir(repo(folder)) else {
             continue;
         };

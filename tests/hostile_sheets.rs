@@ -470,3 +470,15 @@ fn template_check_never_quotes_a_cell_on_stderr() {
         );
     }
 }
+
+/// A sheet part that ends among its rows (cut off, never closed) loses the rows after the
+/// cut: F001, never a batch of the rows before it.
+#[test]
+fn a_sheet_cut_off_among_its_rows_is_f001() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = raw::sheet_xml(&rows_of(&["100000000001", "100000000002"]));
+    let (head, rows, _) = row_elements(&sheet);
+    let batch = dir.path().join("cut.xlsx");
+    raw::write_raw_xlsx(&batch, &format!("{head}{}{}", rows[0], rows[1]), None, false);
+    assert_f001(&batch, "sheet \"Batch\" cannot be read: its XML ends in the middle of an element");
+}

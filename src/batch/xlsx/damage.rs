@@ -40,6 +40,8 @@ pub enum Damage {
     TooLarge,
     /// The sheet part has no cell table (`sheetData`).
     NoSheetData,
+    /// Not the file's: a thread of the reader stopped.
+    Internal,
 }
 
 /// The kinds of malformed XML.
@@ -159,6 +161,10 @@ impl fmt::Display for Damage {
             ),
             Damage::TooLarge => write!(f, "a string is larger than its part can need: {DAMAGED}"),
             Damage::NoSheetData => write!(f, "the sheet has no table of cells: {DAMAGED}"),
+            Damage::Internal => write!(
+                f,
+                "assembling its rows stopped unexpectedly (an internal error)"
+            ),
         }
     }
 }

@@ -184,7 +184,9 @@ fn stream_rows<R: std::io::BufRead>(
         let mut state = sheet::RowState::default();
         let parsed = loop {
             let mut rows = ParsedRows::default();
-            match sheet::parse_rows(xml, ctx, &mut state, &mut rows, BATCH_ROWS, BATCH_TEXT) {
+            match sheet::parse_rows(
+                xml, ctx, &mut state, &mut rows, BATCH_ROWS, BATCH_TEXT, false,
+            ) {
                 Ok(more) => {
                     // A send fails when the assembler stopped on an error: it reports it.
                     if (!rows.is_empty() && sender.send(rows).is_err()) || !more {

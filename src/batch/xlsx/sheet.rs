@@ -84,9 +84,18 @@ pub struct RowState {
     last: Option<u32>,
 }
 
-/// The buffers a parse reuses.
+/// The buffers a parse reuses: one per level of elements, so that an element's start is
+/// read in place while what is inside it is read (no copy of it per cell).
 #[derive(Default)]
 struct Buffers {
+    row: Vec<u8>,
+    event: Vec<u8>,
+    cell: CellBuffers,
+}
+
+/// The buffers of one cell's parse.
+#[derive(Default)]
+struct CellBuffers {
     event: Vec<u8>,
     inner: Vec<u8>,
     value: String,
@@ -107,7 +116,8 @@ pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<(), Damage> {
 }
 
 /// Parses row elements into `out` until it holds `max_rows` rows or `max_text` bytes of text
-/// (true: there is more), or the cell table ends (false).
+/// (true: there is more), or the cell table ends (false). A `piece` of XML (a run of
+/// `<row>` elements) may end anywhere between rows; a whole part only with `</sheetData>`.
 pub fn parse_rows<R: BufRead>(
     xml: &mut Reader<R>,
     ctx: &Context<'_>,
@@ -115,21 +125,22 @@ pub fn parse_rows<R: BufRead>(
     out: &mut ParsedRows,
     max_rows: usize,
     max_text: usize,
+    piece: bool,
 ) -> Result<bool, Damage> {
     let mut bufs = Buffers::default();
     while out.len() < max_rows && out.text.len() < max_text {
-        let start = match xml::next(xml, &mut bufs.event)? {
-            Event::Start(e) if e.local_name().as_ref() == "row" => e.into_owned(),
-            Event::Start(e) => {
-                let e = e.into_owned();
-                xml::skip(xml, &e, &mut bufs.event)?;
-                continue;
+        match xml::next(xml, &mut bufs.row)? {
+            Event::Start(e) if e.local_name().as_ref() == "row" => {
+                parse_row(xml, &e, ctx, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
-            // The end of `sheetData` (the reader checks that it is), or of a slice of rows.
-            Event::End(_) | Event::Eof => return Ok(false),
-            _ => continue,
-        };
-        parse_row(xml, &start, ctx, state, out, &mut bufs)?;
+            Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
+            // The end of `sheetData` (the reader checks that it is).
+            Event::End(_) => return Ok(false),
+            // The end of a piece of rows; in a whole part, rows lost.
+            Event::Eof if piece => return Ok(false),
+            Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
+            _ => {}
+        }
     }
     Ok(true)
 }
@@ -137,17 +148,20 @@ pub fn parse_rows<R: BufRead>(
 /// Every row of a piece of sheet XML (the whole part, or a run of `<row>` elements).
 pub fn rows_of_xml(bytes: &[u8], ctx: &Context<'_>) -> Result<ParsedRows, Damage> {
     let mut xml = xml::reader(bytes);
-    if memchr::memmem::find(bytes, b"sheetData").is_some() {
+    let whole = memchr::memmem::find(bytes, b"sheetData").is_some();
+    if whole {
         find_sheet_data(&mut xml)?;
     }
     let mut out = ParsedRows::default();
+    let mut state = RowState::default();
     parse_rows(
         &mut xml,
         ctx,
-        &mut RowState::default(),
+        &mut state,
         &mut out,
         usize::MAX,
         usize::MAX,
+        !whole,
     )?;
     Ok(out)
 }
@@ -158,7 +172,8 @@ fn parse_row<R: BufRead>(
     ctx: &Context<'_>,
     state: &mut RowState,
     out: &mut ParsedRows,
-    bufs: &mut Buffers,
+    event: &mut Vec<u8>,
+    bufs: &mut CellBuffers,
 ) -> Result<(), Damage> {
     let following = state.last.map_or(1, |n| u64::from(n) + 1);
     let declared = match xml::attribute(start, "r")? {
@@ -175,10 +190,9 @@ fn parse_row<R: BufRead>(
     let (cells_from, text_from) = (out.cells.len(), out.text.len());
     let mut next_col: u64 = 0;
     loop {
-        let cell = match xml::next(xml, &mut bufs.event)? {
-            Event::Start(e) if e.local_name().as_ref() == "c" => e.into_owned(),
+        let raw = match xml::next(xml, event)? {
+            Event::Start(e) if e.local_name().as_ref() == "c" => read_cell(xml, &e, bufs),
             Event::Start(e) => {
-                let e = e.into_owned();
                 xml::skip(xml, &e, &mut bufs.event)?;
                 continue;
             }
@@ -186,7 +200,7 @@ fn parse_row<R: BufRead>(
             Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
             _ => continue,
         };
-        let raw = read_cell(xml, &cell, bufs).map_err(|damage| match damage {
+        let raw = raw.map_err(|damage| match damage {
             Damage::BadReference { .. } => Damage::BadReference {
                 row: number.unwrap_or(following.min(u64::from(MAX_ROWS)) as u32),
             },
@@ -256,7 +270,7 @@ fn checked_row(row: u64) -> Result<u32, Damage> {
 fn read_cell<R: BufRead>(
     xml: &mut Reader<R>,
     cell: &BytesStart<'_>,
-    bufs: &mut Buffers,
+    bufs: &mut CellBuffers,
 ) -> Result<RawXmlCell, Damage> {
     let mut raw = RawXmlCell {
         reference: None,
@@ -292,29 +306,26 @@ fn read_cell<R: BufRead>(
     bufs.inline.clear();
     loop {
         match xml::next(xml, &mut bufs.event)? {
-            Event::Start(e) => {
-                let e = e.into_owned();
-                match e.local_name().as_ref() {
-                    "v" => {
-                        bufs.value.clear();
-                        xml::read_text(xml, &mut bufs.inner, &mut bufs.value, usize::MAX)?;
-                        raw.has_value = true;
-                    }
-                    "is" => {
-                        bufs.inline.clear();
-                        xml::read_rich(
-                            xml,
-                            &mut bufs.inner,
-                            &mut bufs.scratch,
-                            &mut bufs.inline,
-                            usize::MAX,
-                        )?;
-                        raw.has_inline = true;
-                    }
-                    // A formula, or anything else: its cached value is in `<v>`.
-                    _ => xml::skip(xml, &e, &mut bufs.inner)?,
+            Event::Start(e) => match e.local_name().as_ref() {
+                "v" => {
+                    bufs.value.clear();
+                    xml::read_text(xml, &mut bufs.inner, &mut bufs.value, usize::MAX)?;
+                    raw.has_value = true;
                 }
-            }
+                "is" => {
+                    bufs.inline.clear();
+                    xml::read_rich(
+                        xml,
+                        &mut bufs.inner,
+                        &mut bufs.scratch,
+                        &mut bufs.inline,
+                        usize::MAX,
+                    )?;
+                    raw.has_inline = true;
+                }
+                // A formula, or anything else: its cached value is in `<v>`.
+                _ => xml::skip(xml, &e, &mut bufs.inner)?,
+            },
             Event::End(_) => return Ok(raw),
             Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
             _ => {}

@@ -60,9 +60,8 @@ pub fn skip<R: BufRead>(
     start: &BytesStart<'_>,
     buf: &mut Vec<u8>,
 ) -> Result<(), Damage> {
-    let end = start.to_end().into_owned();
     buf.clear();
-    xml.read_to_end_into(end.name(), buf)
+    xml.read_to_end_into(start.name(), buf)
         .map_err(|e| Damage::Xml(XmlProblem::of(&e)))?;
     Ok(())
 }
