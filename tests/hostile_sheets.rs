@@ -479,6 +479,14 @@ fn a_sheet_cut_off_among_its_rows_is_f001() {
     let sheet = raw::sheet_xml(&rows_of(&["100000000001", "100000000002"]));
     let (head, rows, _) = row_elements(&sheet);
     let batch = dir.path().join("cut.xlsx");
-    raw::write_raw_xlsx(&batch, &format!("{head}{}{}", rows[0], rows[1]), None, false);
-    assert_f001(&batch, "sheet \"Batch\" cannot be read: its XML ends in the middle of an element");
+    raw::write_raw_xlsx(
+        &batch,
+        &format!("{head}{}{}", rows[0], rows[1]),
+        None,
+        false,
+    );
+    assert_f001(
+        &batch,
+        "sheet \"Batch\" cannot be read: its XML ends in the middle of an element",
+    );
 }

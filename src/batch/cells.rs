@@ -29,6 +29,25 @@ impl RowCells {
         self.cells.push((col, kind, start..self.text.len()));
     }
 
+    /// Appends a cell whose text `write` appends to the buffer, or nothing if it fails; an
+    /// empty cell is not kept.
+    pub(crate) fn try_push_with<E>(
+        &mut self,
+        col: usize,
+        write: impl FnOnce(&mut String) -> Result<CellKind, E>,
+    ) -> Result<(), E> {
+        let start = self.text.len();
+        match write(&mut self.text) {
+            Ok(CellKind::Empty) => self.text.truncate(start),
+            Ok(kind) => self.cells.push((col, kind, start..self.text.len())),
+            Err(e) => {
+                self.text.truncate(start);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn push(&mut self, col: usize, kind: CellKind, text: &str) {
         self.push_with(col, |buffer| {
             buffer.push_str(text);

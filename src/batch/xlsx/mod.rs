@@ -9,6 +9,7 @@
 //! (`order`), and any error value is a cell's value.
 
 mod damage;
+mod inflate;
 mod order;
 mod package;
 mod shared;
@@ -117,9 +118,11 @@ pub(crate) fn read(
             "sheet {name:?} cannot be inflated: the archive is damaged"
         ))
     })?;
-    let mut xml = xml::reader(BufReader::with_capacity(1 << 16, file));
-    sheet::find_sheet_data(&mut xml).map_err(damaged)?;
-    stream_rows(&mut xml, &ctx, asm, order, &damaged)?;
+    inflate::with_blocks(file, |blocks| {
+        let mut xml = xml::reader(blocks);
+        sheet::find_sheet_data(&mut xml).map_err(damaged)?;
+        stream_rows(&mut xml, &ctx, asm, order, &damaged)
+    })?;
     Ok(WorkbookInfo {
         sheet: name,
         is_1904: package.is_1904,
@@ -179,14 +182,12 @@ fn stream_rows<R: std::io::BufRead>(
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || {
             super::work_behind_the_reader();
-            order::assemble(receiver, asm, order, damaged)
+            order::assemble(receiver, ctx, asm, order, damaged)
         });
         let mut state = sheet::RowState::default();
         let parsed = loop {
             let mut rows = ParsedRows::default();
-            match sheet::parse_rows(
-                xml, ctx, &mut state, &mut rows, BATCH_ROWS, BATCH_TEXT, false,
-            ) {
+            match sheet::parse_rows(xml, &mut state, &mut rows, BATCH_ROWS, BATCH_TEXT, false) {
                 Ok(more) => {
                     // A send fails when the assembler stopped on an error: it reports it.
                     if (!rows.is_empty() && sender.send(rows).is_err()) || !more {

@@ -8,8 +8,8 @@
 use std::sync::mpsc::Receiver;
 
 use super::damage::Damage;
-use super::sheet::ParsedRows;
-use crate::batch::{Assembler, Failure};
+use super::sheet::{Context, ParsedRows};
+use crate::batch::{Assembler, Failure, RowCells};
 use crate::error::FileError;
 
 /// How the rows of a sheet reach the assembler.
@@ -21,13 +21,19 @@ pub enum RowOrder {
     Sorted,
 }
 
-/// Passes the parsed rows to the assembler in row order.
+/// Types the parsed rows' cells and passes the rows to the assembler in row order.
 pub fn assemble(
     batches: Receiver<ParsedRows>,
+    ctx: &Context<'_>,
     asm: &mut Assembler<'_>,
     order: RowOrder,
     damaged: &dyn Fn(Damage) -> FileError,
 ) -> Result<(), Failure> {
+    let mut cells = RowCells::default();
+    let mut push = |rows: &ParsedRows, i: usize| -> Result<(), Failure> {
+        rows.type_row(i, ctx, &mut cells).map_err(damaged)?;
+        Ok(asm.push_row(rows.number(i), cells.iter())?)
+    };
     match order {
         RowOrder::AsRead => {
             let mut last: Option<u32> = None;
@@ -42,7 +48,7 @@ pub fn assemble(
                         _ => {}
                     }
                     last = Some(row);
-                    asm.push_row(row, rows.cells(i))?;
+                    push(&rows, i)?;
                 }
             }
             Ok(())
@@ -57,8 +63,8 @@ pub fn assemble(
             if let Some(pair) = index.windows(2).find(|pair| pair[0].0 == pair[1].0) {
                 return Err(damaged(Damage::RepeatedRow { row: pair[0].0 }).into());
             }
-            for (row, b, i) in index {
-                asm.push_row(row, held[b as usize].cells(i as usize))?;
+            for (_, b, i) in index {
+                push(&held[b as usize], i as usize)?;
             }
             Ok(())
         }

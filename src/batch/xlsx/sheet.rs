@@ -16,10 +16,11 @@ use quick_xml::events::{BytesStart, Event};
 use super::damage::{Damage, XmlProblem};
 use super::shared::SharedStrings;
 use super::styles::Styles;
-use super::value::{self, CellType, RawXmlCell};
+use super::value::{self, CellType, RawValue, RawXmlCell};
 use super::xml;
+use crate::batch::RowCells;
 use crate::batch::limits::{MAX_COLUMNS, MAX_ROWS};
-use crate::batch::raw::{CellKind, RawCell};
+use crate::batch::raw::CellKind;
 
 /// What cells are read with: the shared strings, the styles, the date system.
 pub struct Context<'a> {
@@ -32,8 +33,8 @@ pub struct Context<'a> {
 #[derive(Debug, Default)]
 pub struct ParsedRows {
     text: String,
-    /// Column (0-based), kind, start and end of the text.
-    cells: Vec<(u32, CellKind, u32, u32)>,
+    /// Column (0-based), value to type, start and end of its text.
+    cells: Vec<(u32, RawValue, u32, u32)>,
     /// Row number (1-based) and the end of its cells.
     rows: Vec<(u32, u32)>,
 }
@@ -52,23 +53,59 @@ impl ParsedRows {
         self.rows[i].0
     }
 
-    /// The non-empty cells of row `i`, by column, as (0-based column, cell).
-    pub fn cells(&self, i: usize) -> impl Iterator<Item = (usize, RawCell<'_>)> + Clone {
+    /// The cells of row `i`, by column: (0-based column, value to type, its text).
+    fn raw_cells(&self, i: usize) -> impl Iterator<Item = (u32, RawValue, &str)> {
         let start = i.checked_sub(1).map_or(0, |before| self.rows[before].1) as usize;
         let end = self.rows[i].1 as usize;
-        self.cells[start..end].iter().map(|&(col, kind, from, to)| {
-            (
-                col as usize,
-                RawCell {
-                    kind,
-                    // Offsets are those of whole texts pushed as &str.
-                    text: self
-                        .text
+        self.cells[start..end]
+            .iter()
+            .map(|&(col, value, from, to)| {
+                // Offsets are those of whole texts pushed as &str.
+                (
+                    col,
+                    value,
+                    self.text
                         .get(from as usize..to as usize)
                         .unwrap_or_default(),
-                },
-            )
-        })
+                )
+            })
+    }
+
+    /// The columns (0-based) of the non-empty cells of row `i`, in order.
+    pub fn columns(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        self.raw_cells(i).map(|(col, ..)| col)
+    }
+
+    /// Types the cells of row `i` (SPEC 2.2) into `cells`. Typing is apart from the parse so
+    /// that it runs on another thread than the XML parse, which sets the pace.
+    pub(crate) fn type_row(
+        &self,
+        i: usize,
+        ctx: &Context<'_>,
+        cells: &mut RowCells,
+    ) -> Result<(), Damage> {
+        cells.clear();
+        let row = self.number(i);
+        for (col, value, text) in self.raw_cells(i) {
+            cells
+                .try_push_with(col as usize, |out| value::type_cell(ctx, value, text, out))
+                .map_err(|what| Damage::BadValue { row, col, what })?;
+        }
+        Ok(())
+    }
+
+    /// The typed cells of row `i`: (0-based column, kind, text).
+    pub fn typed(
+        &self,
+        i: usize,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<(usize, CellKind, String)>, Damage> {
+        let mut cells = RowCells::default();
+        self.type_row(i, ctx, &mut cells)?;
+        Ok(cells
+            .iter()
+            .map(|(col, cell)| (col, cell.kind, cell.text.to_string()))
+            .collect())
     }
 
     /// The bytes of text held, to cut batches of rows by size.
@@ -120,7 +157,6 @@ pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<(), Damage> {
 /// `<row>` elements) may end anywhere between rows; a whole part only with `</sheetData>`.
 pub fn parse_rows<R: BufRead>(
     xml: &mut Reader<R>,
-    ctx: &Context<'_>,
     state: &mut RowState,
     out: &mut ParsedRows,
     max_rows: usize,
@@ -131,7 +167,7 @@ pub fn parse_rows<R: BufRead>(
     while out.len() < max_rows && out.text.len() < max_text {
         match xml::next(xml, &mut bufs.row)? {
             Event::Start(e) if e.local_name().as_ref() == "row" => {
-                parse_row(xml, &e, ctx, state, out, &mut bufs.event, &mut bufs.cell)?;
+                parse_row(xml, &e, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
             Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
             // The end of `sheetData` (the reader checks that it is).
@@ -146,7 +182,7 @@ pub fn parse_rows<R: BufRead>(
 }
 
 /// Every row of a piece of sheet XML (the whole part, or a run of `<row>` elements).
-pub fn rows_of_xml(bytes: &[u8], ctx: &Context<'_>) -> Result<ParsedRows, Damage> {
+pub fn rows_of_xml(bytes: &[u8]) -> Result<ParsedRows, Damage> {
     let mut xml = xml::reader(bytes);
     let whole = memchr::memmem::find(bytes, b"sheetData").is_some();
     if whole {
@@ -156,7 +192,6 @@ pub fn rows_of_xml(bytes: &[u8], ctx: &Context<'_>) -> Result<ParsedRows, Damage
     let mut state = RowState::default();
     parse_rows(
         &mut xml,
-        ctx,
         &mut state,
         &mut out,
         usize::MAX,
@@ -169,7 +204,6 @@ pub fn rows_of_xml(bytes: &[u8], ctx: &Context<'_>) -> Result<ParsedRows, Damage
 fn parse_row<R: BufRead>(
     xml: &mut Reader<R>,
     start: &BytesStart<'_>,
-    ctx: &Context<'_>,
     state: &mut RowState,
     out: &mut ParsedRows,
     event: &mut Vec<u8>,
@@ -222,19 +256,17 @@ fn parse_row<R: BufRead>(
         }
         next_col = col + 1;
         let col = col as u32;
-        let text_start = out.text.len();
-        let kind = value::type_cell(ctx, &raw, &bufs.value, &bufs.inline, &mut out.text)
-            .map_err(|what| Damage::BadValue { row, col, what })?;
-        if kind == CellKind::Empty {
-            out.text.truncate(text_start);
+        let Some((value, text)) = raw.value(&bufs.value, &bufs.inline) else {
             continue;
-        }
+        };
+        let text_start = out.text.len();
+        out.text.push_str(text);
         if out.cells.len() - cells_from >= MAX_COLUMNS as usize {
             return Err(Damage::TooManyCells { row });
         }
         let offset = |n: usize| u32::try_from(n).map_err(|_| Damage::TooLarge);
         out.cells
-            .push((col, kind, offset(text_start)?, offset(out.text.len())?));
+            .push((col, value, offset(text_start)?, offset(out.text.len())?));
     }
     let row = match number {
         Some(row) => row,

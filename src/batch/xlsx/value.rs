@@ -37,22 +37,56 @@ pub struct RawXmlCell {
     pub has_inline: bool,
 }
 
+/// A non-empty cell as parsed, to be typed: its type, style and where its text came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawValue {
+    pub kind: CellType,
+    pub typed: bool,
+    /// Its text is an inline string (`<is>`), not a `<v>`.
+    pub inline: bool,
+    /// Its style (`s`), or `u32::MAX` for none.
+    pub style: u32,
+}
+
+impl RawXmlCell {
+    /// The value to keep, and the text it is read from; `None` for an empty cell: no value
+    /// (an empty cell, or a formula with no saved value: SPEC 2.2, blank), or an empty one.
+    pub fn value<'t>(&self, value: &'t str, inline: &'t str) -> Option<(RawValue, &'t str)> {
+        let raw = RawValue {
+            kind: self.kind,
+            typed: self.typed,
+            inline: self.has_inline,
+            style: self
+                .style
+                .and_then(|s| u32::try_from(s).ok())
+                .unwrap_or(u32::MAX),
+        };
+        if self.has_inline {
+            return Some((raw, inline));
+        }
+        let empty = !self.has_value
+            || match self.kind {
+                CellType::Inline => true,
+                CellType::Shared | CellType::Error | CellType::Bool => value.trim().is_empty(),
+                CellType::Number => value.is_empty(),
+                CellType::Str | CellType::Date | CellType::Unknown => false,
+            };
+        (!empty).then_some((raw, value))
+    }
+}
+
 /// Appends a cell's text to `out` and returns its kind; or what is wrong with its value.
 pub fn type_cell(
     ctx: &Context<'_>,
-    raw: &RawXmlCell,
+    raw: RawValue,
     value: &str,
-    inline: &str,
     out: &mut String,
 ) -> Result<CellKind, &'static str> {
-    if raw.has_inline {
-        out.push_str(inline);
+    if raw.inline {
+        out.push_str(value);
         return Ok(CellKind::Text);
     }
-    if !raw.has_value {
-        // No value: an empty cell, or a formula with no saved value (SPEC 2.2: blank).
-        return Ok(CellKind::Empty);
-    }
+    let style = (raw.style != u32::MAX).then_some(raw.style as usize);
     let cell = match raw.kind {
         CellType::Inline => return Ok(CellKind::Empty),
         CellType::Shared => {
@@ -95,7 +129,7 @@ pub fn type_cell(
                 return Ok(CellKind::Empty);
             }
             match value.parse::<f64>() {
-                Ok(n) => match ctx.styles.kind(raw.style) {
+                Ok(n) => match ctx.styles.kind(style) {
                     NumberKind::Plain => DataRef::Float(n),
                     NumberKind::Date => DataRef::DateTime(ExcelDateTime::new(
                         n,
