@@ -1,11 +1,14 @@
 //! Bounds on what a workbook may make cpbatch read, so that a hostile or damaged file is
 //! refused (F001) instead of exhausting memory.
 //!
-//! A workbook is a zip archive of XML parts, and calamine inflates a part as it parses it: a
+//! A workbook is a zip archive of XML parts, and a reader inflates a part as it parses it: a
 //! few megabytes of deflated repetition (a "zip bomb") would become gigabytes of rows, or one
 //! cell gigabytes long, all held in memory. The archive's directory says how large each part
 //! is once inflated, and the zip reader refuses to inflate a part past that size, so checking
-//! the directory before calamine opens the file bounds every part, at no cost to real files.
+//! the directory before any part is read bounds every part, at no cost to real files. Every
+//! part counts (SPEC 4.4): each alone, all together, and the shared strings against the
+//! sheets that can use them, by their inflated size here and by what they take in memory as
+//! they are read (`shared_strings_budget`).
 
 use std::path::Path;
 
