@@ -75,6 +75,37 @@ with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as small:
         small.writestr(info.filename, data)
 put("batch_xlsx", "demo-5-rows.xlsx", buffer.getvalue())
 
+# sheet_rows: bare sheet XML whose rows come in every order and shape a reader must handle:
+# in order, reversed, shuffled, a row repeated, a row split over two elements, a cell
+# repeated, rows and cells without `r`, prefixed elements, and a sheet of all cell types.
+body = rows_xml[:6]
+put("sheet_rows", "in-order.xml", head + "<sheetData>" + "".join(body) + tail)
+put("sheet_rows", "reversed.xml", head + "<sheetData>" + "".join(reversed(body)) + tail)
+put("sheet_rows", "shuffled.xml", head + "<sheetData>" + "".join(body[i] for i in (0, 3, 1, 5, 2, 4)) + tail)
+put("sheet_rows", "repeated-row.xml", head + "<sheetData>" + "".join(body[:4]) + body[2] + tail)
+cut = body[2].index("</c>") + 4
+put(
+    "sheet_rows",
+    "split-row.xml",
+    head + "<sheetData>" + "".join(body[:2]) + body[2][:cut] + "</row>" + re.match(r"<row[^>]*>", body[2]).group(0) + body[2][cut:] + tail,
+)
+put("sheet_rows", "repeated-cell.xml", head + "<sheetData>" + body[0] + body[1].replace("</row>", re.findall(r"<c r=[^>]*>.*?</c>", body[1])[0] + "</row>") + tail)
+unnumbered = [re.sub(r' r="[A-Z]*\d+"', "", r) for r in body]
+put("sheet_rows", "no-references.xml", head + "<sheetData>" + "".join(unnumbered) + tail)
+prefixed = "".join(body).replace("<row", "<x:row").replace("</row>", "</x:row>").replace("<c ", "<x:c ").replace("</c>", "</x:c>")
+put("sheet_rows", "prefixed.xml", '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>' + prefixed + "</x:sheetData></x:worksheet>")
+put(
+    "sheet_rows",
+    "cell-types.xml",
+    head
+    + "<sheetData>"
+    + body[0]
+    + '<row r="3"><c r="A3" t="b"><v>1</v></c><c r="B3" t="e"><v>#SPILL!</v></c><c r="C3" t="str"><f>A1</f><v>x_x000D_y</v></c>'
+    + '<c r="D3" t="d"><v>1990-01-02T00:00:00</v></c><c r="E3" s="1"><v>29313</v></c><c r="F3"><f>1+1</f></c>'
+    + '<c r="G3" t="s"><v>1</v></c><c r="H3" t="inlineStr"><is><r><t>O\'</t></r><r><t xml:space="preserve">Brien </t></r></is></c></row>'
+    + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    + tail,
+)
 
 # batch_csv: the demo rows as CSV, with the variations a CSV can have.
 def csv_line(row, quote=False):

@@ -13,7 +13,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(batch_xlsx batch_csv evs_line dates member_id codes)
+    targets=(batch_xlsx sheet_rows batch_csv evs_line dates member_id codes)
 fi
 # cargo-fuzz needs nightly: use it when rustup has it, else let stable act as nightly.
 toolchain=()
@@ -28,10 +28,10 @@ nice -n 19 cargo "${toolchain[@]}" fuzz build
 for target in "${targets[@]}"; do
     mkdir -p "runs/corpus/$target" "runs/$target"
     extra=()
-    if [ "$target" = batch_xlsx ]; then
+    if [ "$target" = batch_xlsx ] || [ "$target" = sheet_rows ]; then
         extra+=(-dict="$PWD/xlsx.dict")
     fi
-    if [ "$target" = batch_xlsx ] || [ "$target" = evs_line ]; then
+    if [ "$target" = batch_xlsx ] || [ "$target" = sheet_rows ] || [ "$target" = evs_line ]; then
         # These spawn scoped threads for each input. Scoped threads count as done before
         # their thread-locals are freed, so LeakSanitizer now and then reports std's
         # per-thread channel context as leaked: a race, not a leak (it never reproduces).

@@ -43,8 +43,9 @@ type Target = fn(&[u8]);
 
 #[test]
 fn every_committed_input_replays_cleanly() {
-    let targets: [(&str, Target); 6] = [
+    let targets: [(&str, Target); 7] = [
         ("batch_xlsx", checks::batch_xlsx),
+        ("sheet_rows", checks::sheet_rows),
         ("batch_csv", checks::batch_csv),
         ("evs_line", checks::evs_line),
         ("dates", checks::dates),

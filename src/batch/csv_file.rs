@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::raw::CellKind;
-use super::{Assembler, RowCells, io_reason};
+use super::{Assembler, RowCells, io_reason, limits};
 use crate::error::FileError;
 
 pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
@@ -21,9 +21,14 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
     // The csv crate skips blank lines; a spreadsheet shows them as rows, so count them.
     let mut number: u64 = 0;
     loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| unreadable(format!("CSV record {} cannot be read ({e})", number + 1)))?;
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            // The kind only: nothing of the file's text (SPEC 4.1).
+            let kind = match e.kind() {
+                csv::ErrorKind::Io(_) => "a read error",
+                _ => "it is malformed",
+            };
+            unreadable(format!("CSV record {} cannot be read ({kind})", number + 1))
+        })?;
         if !more {
             break;
         }
@@ -37,6 +42,14 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
         number += 1 + blank_lines(bytes.get(start..).unwrap_or_default());
         let row = u32::try_from(number)
             .map_err(|_| unreadable("the file has more than 4,294,967,295 records".into()))?;
+        // Excel's limit: a row of more fields would make every rejected row that wide.
+        if record.len() > limits::MAX_COLUMNS as usize {
+            return Err(unreadable(format!(
+                "row {row} has {} fields, more than the {} columns a sheet can have: it is not a batch (is it damaged, or made to exhaust memory?)",
+                limits::thousands(record.len() as u64),
+                limits::thousands(u64::from(limits::MAX_COLUMNS)),
+            )));
+        }
         cells.clear();
         for (col, field) in record.iter().enumerate() {
             let field = if number == 1 && col == 0 {
@@ -62,7 +75,7 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
                 cells.push(col, CellKind::Text, text);
             }
         }
-        asm.push_row(row, &cells)?;
+        asm.push_row(row, cells.iter())?;
     }
     Ok(())
 }

@@ -2,22 +2,32 @@
 //! chosen, the header row found below any title rows, and every non-empty row below it kept
 //! with its spreadsheet row number.
 
+mod calamine_book;
+mod cells;
 mod csv_file;
 pub mod header;
 pub mod limits;
 pub mod raw;
+mod sniff;
 pub mod workbook;
+pub mod xlsx;
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
-use calamine::DataRef;
 use sha2::{Digest, Sha256};
 
+use workbook::Engine;
+use xlsx::RowOrder;
+
+pub use calamine_book::Kind as ErrorKind;
 pub use header::Layout;
 pub use raw::{CellKind, RawCell, RawRow};
+
+pub(crate) use cells::{RowCells, SheetCells};
+use sniff::{Sniffed, sniff};
 
 use crate::error::FileError;
 use header::HEADER_SEARCH_ROWS;
@@ -74,6 +84,35 @@ pub fn read_batch_with<T: Send>(
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
 ) -> Result<(Batch, Vec<T>), FileError> {
+    read_batch_by(path, sheet, progress, work, Engine::Native)
+}
+
+/// Reads a batch file with calamine's `.xlsx` reader instead of cpbatch's own: the
+/// reference that the differential test and the fuzzers hold the native reader to.
+#[doc(hidden)]
+pub fn read_batch_with_calamine(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> {
+    read_batch_by::<()>(path, sheet, &|_| {}, None, Engine::Calamine).map(|(batch, _)| batch)
+}
+
+/// Why a read stopped: the file's error, or rows out of order, which a second read sorts.
+pub(crate) enum Failure {
+    File(FileError),
+    OutOfOrder,
+}
+
+impl From<FileError> for Failure {
+    fn from(error: FileError) -> Self {
+        Failure::File(error)
+    }
+}
+
+fn read_batch_by<T: Send>(
+    path: &Path,
+    sheet: Option<&str>,
+    progress: &(dyn Fn(u64) + Sync),
+    work: Option<RowWork<'_, T>>,
+    engine: Engine,
+) -> Result<(Batch, Vec<T>), FileError> {
     let display = path.display().to_string();
     let unreadable = |reason: String| FileError::Unreadable {
         path: display.clone(),
@@ -90,36 +129,28 @@ pub fn read_batch_with<T: Send>(
         .map_err(|e| unreadable(io_reason(&e)))?;
     drop(file);
     let sniffed = sniff(&head).map_err(|r| unreadable(r.into()))?;
-
-    let read_done = AtomicBool::new(false);
-    let (sender, receiver) = std::sync::mpsc::channel::<Streamed>();
-    let (read, worked) = std::thread::scope(|scope| {
-        let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &read_done)));
-        let mut asm = Assembler::new(&display, progress);
-        if worker.is_some() {
-            asm.stream = Some((sender, &read_done));
-        }
-        let read = match sniffed {
-            Sniffed::Workbook(container) => {
-                workbook::read(path, &display, container, sheet, &mut asm)
-                    .map(|info| (Some(info.sheet), info.is_1904))
-            }
-            Sniffed::Text => csv_file::read(path, &display, &mut asm).map(|()| (None, false)),
-        }
-        .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
-        // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
-        let worked = worker.map(|worker| {
-            worker.join().map_err(|_| {
-                unreadable("checking its rows failed unexpectedly (an internal error)".into())
-            })
-        });
-        (read, worked)
-    });
-    let (sheet_name, is_1904, (layout, mut rows, width)) = read?;
-    let mut results = Vec::new();
-    if let Some(worked) = worked {
-        (rows, results) = worked?;
+    // Rows as the XML has them; should one come out of order, read again and sort them.
+    let attempt = |order| {
+        read_sniffed(
+            path,
+            &display,
+            &sniffed,
+            sheet,
+            progress,
+            work,
+            (order, engine),
+        )
+    };
+    let (sheet_name, is_1904, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
+        Err(Failure::OutOfOrder) => attempt(RowOrder::Sorted),
+        read => read,
     }
+    .map_err(|failure| match failure {
+        Failure::File(error) => error,
+        Failure::OutOfOrder => {
+            unreadable("its rows could not be put in order (an internal error)".into())
+        }
+    })?;
     Ok((
         Batch {
             sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
@@ -132,6 +163,55 @@ pub fn read_batch_with<T: Send>(
         },
         results,
     ))
+}
+
+/// What one read of a batch gives: the sheet, the date system, the assembled rows, and the
+/// work's results.
+type ReadOnce<T> = (Option<String>, bool, (Layout, Vec<RawRow>, usize), Vec<T>);
+
+/// Reads the file once, its rows in the given order.
+fn read_sniffed<T: Send>(
+    path: &Path,
+    display: &str,
+    sniffed: &Sniffed,
+    sheet: Option<&str>,
+    progress: &(dyn Fn(u64) + Sync),
+    work: Option<RowWork<'_, T>>,
+    how: (RowOrder, Engine),
+) -> Result<ReadOnce<T>, Failure> {
+    let read_done = AtomicBool::new(false);
+    let (sender, receiver) = std::sync::mpsc::channel::<Streamed>();
+    let (read, worked) = std::thread::scope(|scope| {
+        let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &read_done)));
+        let mut asm = Assembler::new(display, progress);
+        if worker.is_some() {
+            asm.stream = Some((sender, &read_done));
+        }
+        let read = match sniffed {
+            Sniffed::Workbook(container) => {
+                workbook::read(path, display, *container, sheet, &mut asm, how)
+                    .map(|info| (Some(info.sheet), info.is_1904))
+            }
+            Sniffed::Text => csv_file::read(path, display, &mut asm)
+                .map(|()| (None, false))
+                .map_err(Failure::File),
+        }
+        .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
+        // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
+        let worked = worker.map(|worker| {
+            worker.join().map_err(|_| FileError::Unreadable {
+                path: display.to_string(),
+                reason: "checking its rows failed unexpectedly (an internal error)".into(),
+            })
+        });
+        (read, worked)
+    });
+    let (sheet_name, is_1904, (layout, mut rows, width)) = read?;
+    let mut results = Vec::new();
+    if let Some(worked) = worked {
+        (rows, results) = worked?;
+    }
+    Ok((sheet_name, is_1904, (layout, rows, width), results))
 }
 
 /// Lowers the calling thread's scheduling priority. Reading a workbook keeps one core busy
@@ -212,171 +292,6 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-enum Sniffed {
-    Workbook(workbook::Container),
-    Text,
-}
-
-/// Decides the format from the file's first bytes, whatever its extension says.
-fn sniff(head: &[u8]) -> Result<Sniffed, &'static str> {
-    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    if head.is_empty() {
-        return Err("the file is empty");
-    }
-    if head.starts_with(b"PK\x03\x04") {
-        return Ok(Sniffed::Workbook(workbook::Container::Zip));
-    }
-    if head.starts_with(OLE) {
-        return Ok(Sniffed::Workbook(workbook::Container::Ole));
-    }
-    if head.starts_with(b"PK") {
-        return Err("an empty or damaged zip archive, not a workbook");
-    }
-    if head.starts_with(b"%PDF") {
-        return Err("a PDF document, not a spreadsheet");
-    }
-    if head.starts_with(&[0x1F, 0x8B]) {
-        return Err("a gzip archive, not a spreadsheet");
-    }
-    if head.contains(&0) {
-        return Err(
-            "a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV",
-        );
-    }
-    // A text file: read as CSV. Cut at most 3 bytes of a split UTF-8 sequence at the end.
-    let valid = match std::str::from_utf8(head) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
-    };
-    if !valid {
-        return Err(
-            "not UTF-8 text and not a supported workbook (is it a CSV saved in another encoding? save it as CSV UTF-8)",
-        );
-    }
-    Ok(Sniffed::Text)
-}
-
-/// The non-empty cells of one sheet row: their texts share one buffer, reused row to row,
-/// so reading a million rows allocates nothing per cell.
-#[derive(Default)]
-pub(crate) struct RowCells {
-    text: String,
-    cells: Vec<(usize, CellKind, std::ops::Range<usize>)>,
-}
-
-impl RowCells {
-    fn clear(&mut self) {
-        self.text.clear();
-        self.cells.clear();
-    }
-
-    /// Appends a cell whose text `write` appends to the buffer.
-    fn push_with(&mut self, col: usize, write: impl FnOnce(&mut String) -> CellKind) {
-        let start = self.text.len();
-        let kind = write(&mut self.text);
-        self.cells.push((col, kind, start..self.text.len()));
-    }
-
-    pub(crate) fn push(&mut self, col: usize, kind: CellKind, text: &str) {
-        self.push_with(col, |buffer| {
-            buffer.push_str(text);
-            kind
-        });
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (usize, RawCell<'_>)> {
-        self.cells.iter().map(|(col, kind, range)| {
-            (
-                *col,
-                RawCell {
-                    kind: *kind,
-                    text: &self.text[range.clone()],
-                },
-            )
-        })
-    }
-}
-
-/// Collects the cells a reader produces, in row order, into rows.
-pub(crate) struct SheetCells<'a, 'p> {
-    asm: &'a mut Assembler<'p>,
-    row: Option<u32>,
-    cells: RowCells,
-}
-
-impl<'a, 'p> SheetCells<'a, 'p> {
-    pub(crate) fn new(asm: &'a mut Assembler<'p>) -> Self {
-        SheetCells {
-            asm,
-            row: None,
-            cells: RowCells::default(),
-        }
-    }
-
-    /// A cell at a 0-based absolute position; cells must come row by row.
-    pub(crate) fn push(
-        &mut self,
-        row: u32,
-        col: u32,
-        value: &DataRef<'_>,
-    ) -> Result<(), FileError> {
-        // Excel's limits bound what a sheet may make us hold (see `limits`). A damaged
-        // workbook can place a cell anywhere a u32 reaches, and rows are built dense from the
-        // first column: such a cell would cost gigabytes.
-        if row >= limits::MAX_ROWS {
-            return Err(self.beyond_excel(format!(
-                "the sheet has a row {}, beyond row 1,048,576, the last a sheet can have",
-                u64::from(row) + 1
-            )));
-        }
-        if col >= limits::MAX_COLUMNS {
-            return Err(self.beyond_excel(format!(
-                "row {} of the sheet has a cell beyond column XFD (16,384), the last a sheet can have (in column {})",
-                row + 1,
-                u64::from(col) + 1
-            )));
-        }
-        if matches!(value, DataRef::Empty) {
-            return Ok(());
-        }
-        if self.row != Some(row) {
-            self.flush()?;
-            self.row = Some(row);
-        }
-        if self.cells.cells.len() >= limits::MAX_COLUMNS as usize {
-            return Err(self.beyond_excel(format!(
-                "row {} of the sheet has more than 16,384 cells, the most a row can have",
-                row + 1
-            )));
-        }
-        self.cells
-            .push_with(col as usize, |buffer| workbook::write_cell(value, buffer));
-        Ok(())
-    }
-
-    /// A sheet larger than Excel allows: damaged, or made to exhaust memory.
-    fn beyond_excel(&self, problem: String) -> FileError {
-        FileError::Unreadable {
-            path: self.asm.path.to_string(),
-            reason: format!(
-                "{problem}: the workbook is damaged or was not made by a spreadsheet program"
-            ),
-        }
-    }
-
-    fn flush(&mut self) -> Result<(), FileError> {
-        if let Some(row) = self.row.take() {
-            self.asm.push_row(row + 1, &self.cells)?;
-            self.cells.clear();
-        }
-        Ok(())
-    }
-
-    pub(crate) fn finish(mut self) -> Result<(), FileError> {
-        self.flush()
-    }
-}
-
 /// Turns rows into the batch: finds the header row, then keeps every non-empty row below it.
 pub(crate) struct Assembler<'p> {
     path: &'p str,
@@ -426,8 +341,12 @@ impl<'p> Assembler<'p> {
     }
 
     /// A row with its spreadsheet row number and its non-empty cells.
-    pub(crate) fn push_row(&mut self, source_row: u32, cells: &RowCells) -> Result<(), FileError> {
-        if cells.iter().all(|(_, cell)| cell.is_blank()) {
+    pub(crate) fn push_row<'c>(
+        &mut self,
+        source_row: u32,
+        cells: impl Iterator<Item = (usize, RawCell<'c>)> + Clone,
+    ) -> Result<(), FileError> {
+        if cells.clone().all(|(_, cell)| cell.is_blank()) {
             return Ok(());
         }
         if self.layout.is_none() {
@@ -435,7 +354,7 @@ impl<'p> Assembler<'p> {
         }
         // Dense cells from the batch's first column; cells left of it have no header.
         let mut dense: Vec<RawCell<'_>> = Vec::with_capacity(self.width);
-        for (col, cell) in cells.iter() {
+        for (col, cell) in cells {
             let Some(rel) = col.checked_sub(self.first_col) else {
                 continue;
             };
@@ -455,14 +374,18 @@ impl<'p> Assembler<'p> {
         Ok(())
     }
 
-    fn look_for_header(&mut self, source_row: u32, cells: &RowCells) -> Result<(), FileError> {
+    fn look_for_header<'c>(
+        &mut self,
+        source_row: u32,
+        cells: impl Iterator<Item = (usize, RawCell<'c>)> + Clone,
+    ) -> Result<(), FileError> {
         self.non_empty_rows += 1;
-        let texts: Vec<&str> = cells.iter().map(|(_, cell)| cell.text).collect();
+        let texts: Vec<&str> = cells.clone().map(|(_, cell)| cell.text).collect();
         if Layout::is_header_row(&texts) {
-            let first_col = cells.iter().map(|(c, _)| c).min().unwrap_or(0);
-            let last_col = cells.iter().map(|(c, _)| c).max().unwrap_or(0);
+            let first_col = cells.clone().map(|(c, _)| c).min().unwrap_or(0);
+            let last_col = cells.clone().map(|(c, _)| c).max().unwrap_or(0);
             let mut headers = vec![""; last_col - first_col + 1];
-            for (col, cell) in cells.iter() {
+            for (col, cell) in cells {
                 headers[col - first_col] = cell.text;
             }
             let layout = Layout::from_headers(self.path, source_row, &headers)?;

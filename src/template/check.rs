@@ -15,6 +15,8 @@ use calamine::{Reader, Xlsx};
 use rust_xlsxwriter::column_number_to_name;
 use zip::ZipArchive;
 
+use crate::batch::ErrorKind;
+
 use super::package::{self, sqref_columns};
 use super::{BATCH_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, build};
 use crate::error::FileError;
@@ -77,8 +79,8 @@ impl Signature {
                     .into(),
             );
         }
-        let mut book: Xlsx<R> =
-            Xlsx::new(open().map_err(io)?).map_err(|e| format!("not an .xlsx workbook ({e})"))?;
+        let mut book: Xlsx<R> = Xlsx::new(open().map_err(io)?)
+            .map_err(|e| format!("not an .xlsx workbook ({})", e.kind()))?;
         let names = book.sheet_names();
         let find = |wanted: &str| {
             names
@@ -91,8 +93,9 @@ impl Signature {
         if let Some(name) = find(BATCH_SHEET) {
             let header = grid(&mut book, &name, Some(1))?;
             signature.batch_headers = Some(header.into_iter().next().unwrap_or_default());
-            let mut zip = ZipArchive::new(open().map_err(io)?)
-                .map_err(|e| format!("not an .xlsx workbook ({e})"))?;
+            let mut zip = ZipArchive::new(open().map_err(io)?).map_err(|_| {
+                "not an .xlsx workbook (its zip directory is damaged or missing)".to_string()
+            })?;
             if let Some(part) = package::sheet_part(&mut zip, &name)? {
                 for validation in package::validations(&mut zip, &part)? {
                     let formula = normalise_formula(&validation.formula);
@@ -122,7 +125,9 @@ fn grid<R: Read + Seek>(
     sheet: &str,
     max_rows: Option<u32>,
 ) -> Result<Vec<Vec<String>>, String> {
-    let unreadable = |e: &dyn std::fmt::Display| format!("sheet {sheet:?} cannot be read ({e})");
+    // The kind of error only: calamine's text can quote a cell (SPEC 4.1).
+    let unreadable =
+        |e: &calamine::XlsxError| format!("sheet {sheet:?} cannot be read ({})", e.kind());
     let mut reader = book
         .worksheet_cells_reader(sheet)
         .map_err(|e| unreadable(&e))?;

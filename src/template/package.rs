@@ -11,6 +11,8 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
+use crate::batch::xlsx::XmlProblem;
+
 /// A data validation of a sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
@@ -131,10 +133,11 @@ fn walk<R: Read + Seek>(
 ) -> Result<(), String> {
     let file = zip
         .by_name(part)
-        .map_err(|e| format!("the package has no readable {part} ({e})"))?;
+        .map_err(|_| format!("the package has no readable {part}"))?;
     let mut reader = Reader::from_reader(BufReader::new(file));
     let mut buffer = Vec::new();
-    let bad = |e: &dyn std::fmt::Display| format!("{part} is not well-formed XML ({e})");
+    // The kind of problem only: quick-xml's text can quote the file (SPEC 4.1).
+    let bad = |e: &quick_xml::Error| format!("{part} cannot be read: {}", XmlProblem::of(e));
     loop {
         let event = reader.read_event_into(&mut buffer).map_err(|e| bad(&e))?;
         match &event {
@@ -148,7 +151,8 @@ fn walk<R: Read + Seek>(
             Event::CData(data) => visit(&XmlEvent::Text(data.as_ref()))?,
             Event::GeneralRef(reference) => {
                 let escaped = format!("&{};", reference.as_ref() as &str);
-                let text = quick_xml::escape::unescape(&escaped).map_err(|e| bad(&e))?;
+                let text = quick_xml::escape::unescape(&escaped)
+                    .map_err(|_| format!("{part} cannot be read: {}", XmlProblem::Entity))?;
                 visit(&XmlEvent::Text(&text))?
             }
             Event::Eof => return Ok(()),
@@ -161,11 +165,11 @@ fn walk<R: Read + Seek>(
 /// The value of an attribute, by local name (`r:id` is `id`), entities resolved.
 fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
     for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| format!("a malformed XML attribute ({e})"))?;
+        let attribute = attribute.map_err(|_| XmlProblem::Attribute.to_string())?;
         if attribute.key.local_name().as_ref() == name {
             let value = attribute
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| format!("a malformed XML attribute value ({e})"))?;
+                .map_err(|_| XmlProblem::Attribute.to_string())?;
             return Ok(Some(value.into_owned()));
         }
     }

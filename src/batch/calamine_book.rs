@@ -1,0 +1,377 @@
+//! Reading a workbook with calamine: `.xlsb` streamed cell by cell, `.xls` and `.ods` read
+//! as ranges, and `.xlsx` when calamine is asked for as the reference reader (the
+//! differential test). Its errors reach the user as the kind of problem only, named here
+//! from the error's variant: never its text, which can quote a cell (SPEC 4.1).
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+
+use super::raw::CellKind;
+use super::workbook::{SheetMeta, WorkbookInfo, choose_sheet, no_such_sheet};
+use super::{Assembler, SheetCells};
+use crate::error::FileError;
+
+/// Which calamine reader opens the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+enum Book {
+    Xlsx(Xlsx<BufReader<File>>),
+    Xlsb(Xlsb<BufReader<File>>),
+    Xls(Xls<BufReader<File>>),
+    Ods(Ods<BufReader<File>>),
+}
+
+pub(crate) fn read(
+    path: &Path,
+    display: &str,
+    format: Format,
+    wanted_sheet: Option<&str>,
+    asm: &mut Assembler,
+) -> Result<WorkbookInfo, FileError> {
+    let mut book = open(path, display, format)?;
+    let sheets = match &book {
+        Book::Xlsx(b) => b.sheets_metadata().to_vec(),
+        Book::Xlsb(b) => b.sheets_metadata().to_vec(),
+        Book::Xls(b) => b.sheets_metadata().to_vec(),
+        Book::Ods(b) => b.sheets_metadata().to_vec(),
+    };
+    let metas: Vec<SheetMeta> = sheets
+        .iter()
+        .map(|s| SheetMeta {
+            name: s.name.clone(),
+            worksheet: s.typ == SheetType::WorkSheet,
+            visible: s.visible == SheetVisible::Visible,
+        })
+        .collect();
+    let sheet = choose_sheet(&metas, wanted_sheet)
+        .ok_or_else(|| no_such_sheet(display, &metas, wanted_sheet))?;
+    let unreadable = |e: &dyn Kind| FileError::Unreadable {
+        path: display.to_string(),
+        reason: format!("sheet {sheet:?} cannot be read ({})", e.kind()),
+    };
+    let is_1904 = match &book {
+        Book::Xlsx(b) => b.has_1904_epoch(),
+        Book::Xlsb(b) => b.has_1904_epoch(),
+        Book::Xls(b) => b.has_1904_epoch(),
+        Book::Ods(_) => false,
+    };
+    asm.set_1904(is_1904);
+    let mut cells = SheetCells::new(asm);
+    match &mut book {
+        Book::Xlsx(b) => {
+            let mut reader = b
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            stream(|| reader.next_cell(), cells, &unreadable)?;
+        }
+        Book::Xlsb(b) => {
+            let mut reader = b
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(&e))?;
+            stream(|| reader.next_cell(), cells, &unreadable)?;
+        }
+        Book::Xls(b) => {
+            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            push_range(&mut cells, &range)?;
+            cells.finish()?;
+        }
+        Book::Ods(b) => {
+            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            push_range(&mut cells, &range)?;
+            cells.finish()?;
+        }
+    }
+    Ok(WorkbookInfo { sheet, is_1904 })
+}
+
+/// Streams a sheet's cells: this thread only decodes cells (calamine's XML parse is the
+/// floor of the whole run); a second thread formats their text and builds the rows.
+fn stream<'a, E: Kind>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    cells: SheetCells<'_, '_>,
+    unreadable: &dyn Fn(&dyn Kind) -> FileError,
+) -> Result<(), FileError> {
+    const BATCH: usize = 8192;
+    /// Cells in transit. Text is copied into one buffer (cloning a String per cell would cost
+    /// an allocation each on the thread that sets the pace); other values travel as they are.
+    #[derive(Default)]
+    struct Batch<'a> {
+        text: String,
+        cells: Vec<(u32, u32, Result<std::ops::Range<usize>, DataRef<'a>>)>,
+    }
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch<'a>>(4);
+    std::thread::scope(|scope| {
+        let assembler = scope.spawn(move || -> Result<(), FileError> {
+            super::work_behind_the_reader();
+            let mut cells = cells;
+            for batch in receiver {
+                for (row, col, value) in &batch.cells {
+                    match value {
+                        Ok(range) => {
+                            let text = DataRef::SharedString(&batch.text[range.clone()]);
+                            cells.push(*row, *col, &text)?;
+                        }
+                        Err(value) => cells.push(*row, *col, value)?,
+                    }
+                }
+            }
+            cells.finish()
+        });
+        let mut batch = Batch::default();
+        let mut read_error = None;
+        loop {
+            match next() {
+                Ok(Some(cell)) => {
+                    let (row, col) = cell.get_position();
+                    let value = match cell.get_value() {
+                        DataRef::String(s) => Ok(s.as_str()),
+                        DataRef::SharedString(s) => Ok(*s),
+                        other => Err(other.clone()),
+                    };
+                    let value = value.map(|text| {
+                        let start = batch.text.len();
+                        batch.text.push_str(text);
+                        start..batch.text.len()
+                    });
+                    batch.cells.push((row, col, value));
+                    if batch.cells.len() == BATCH {
+                        let full = std::mem::take(&mut batch);
+                        if sender.send(full).is_err() {
+                            break; // the assembler stopped on an error: it reports it
+                        }
+                    }
+                }
+                Ok(None) => {
+                    let _ = sender.send(batch);
+                    break;
+                }
+                Err(e) => {
+                    read_error = Some(unreadable(&e));
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        let assembled = assembler
+            .join()
+            .unwrap_or_else(|_| Err(unreadable(&Internal)));
+        match read_error {
+            Some(error) => Err(error),
+            None => assembled,
+        }
+    })
+}
+
+fn push_range(cells: &mut SheetCells, range: &calamine::Range<Data>) -> Result<(), FileError> {
+    let Some((row0, col0)) = range.start() else {
+        return Ok(());
+    };
+    for (r, row) in range.rows().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if matches!(value, Data::Empty) {
+                continue;
+            }
+            let cell = data_ref(value);
+            cells.push(row0 + r as u32, col0 + c as u32, &cell)?;
+        }
+    }
+    Ok(())
+}
+
+fn data_ref(value: &Data) -> DataRef<'_> {
+    match value {
+        Data::Int(v) => DataRef::Int(*v),
+        Data::Float(v) => DataRef::Float(*v),
+        Data::String(v) => DataRef::SharedString(v),
+        Data::Bool(v) => DataRef::Bool(*v),
+        Data::DateTime(v) => DataRef::DateTime(*v),
+        Data::DateTimeIso(v) => DataRef::SharedString(v),
+        Data::DurationIso(v) => DataRef::SharedString(v),
+        Data::Error(v) => DataRef::Error(v.clone()),
+        Data::Empty => DataRef::Empty,
+    }
+}
+
+/// Appends a calamine cell's original text (SPEC 4.2) to `out`; returns its kind.
+pub fn write_cell(value: &DataRef<'_>, out: &mut String) -> CellKind {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let mut put = |args: std::fmt::Arguments<'_>| {
+        let _ = out.write_fmt(args);
+    };
+    match value {
+        DataRef::Empty => CellKind::Empty,
+        DataRef::String(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
+        DataRef::SharedString(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
+        DataRef::Int(i) => {
+            put(format_args!("{i}"));
+            CellKind::Number
+        }
+        // Rust prints the shortest decimal that reads back as the same f64: 12, 1.5, 100012345678.
+        DataRef::Float(f) => {
+            put(format_args!("{f}"));
+            CellKind::Number
+        }
+        DataRef::Bool(b) => {
+            put(format_args!("{}", if *b { "TRUE" } else { "FALSE" }));
+            CellKind::Bool
+        }
+        DataRef::Error(e) => {
+            put(format_args!("{e}"));
+            CellKind::Error
+        }
+        DataRef::DateTime(dt) => {
+            let serial = dt.as_f64();
+            if dt.is_duration() || !(0.0..2_958_466.0).contains(&serial) {
+                put(format_args!("{serial}"));
+                return CellKind::Number;
+            }
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            put(format_args!("{y:04}-{m:02}-{d:02}"));
+            CellKind::Date
+        }
+        DataRef::DateTimeIso(s) => match s.get(..10) {
+            Some(date) if crate::model::parse_text_date(date).is_ok() => {
+                put(format_args!("{date}"));
+                CellKind::Date
+            }
+            _ => {
+                put(format_args!("{s}"));
+                CellKind::Text
+            }
+        },
+        DataRef::DurationIso(s) => {
+            put(format_args!("{s}"));
+            CellKind::Text
+        }
+    }
+}
+
+fn open(path: &Path, display: &str, format: Format) -> Result<Book, FileError> {
+    let opened = match format {
+        Format::Xlsx => calamine::open_workbook(path)
+            .map(Book::Xlsx)
+            .map_err(|e: calamine::XlsxError| e.kind()),
+        Format::Xlsb => calamine::open_workbook(path)
+            .map(Book::Xlsb)
+            .map_err(|e: calamine::XlsbError| e.kind()),
+        Format::Ods => calamine::open_workbook(path)
+            .map(Book::Ods)
+            .map_err(|e: calamine::OdsError| e.kind()),
+        Format::Xls => calamine::open_workbook(path)
+            .map(Book::Xls)
+            .map_err(|e: calamine::XlsError| e.kind()),
+    };
+    opened.map_err(|kind| {
+        let what = match format {
+            Format::Xls => {
+                "an OLE file but not a readable .xls workbook (is it password-protected?)"
+            }
+            _ => "a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook",
+        };
+        FileError::Unreadable {
+            path: display.to_string(),
+            reason: format!("{what} ({kind})"),
+        }
+    })
+}
+
+/// What went wrong, named by the error's variant. calamine's messages may carry a cell's
+/// value ("Unrecognized boolean cell value: 987654321012", "Unsupported cell error value
+/// 'O'Zzyzx 987654321012'"), so none of their text is used.
+pub trait Kind {
+    fn kind(&self) -> &'static str;
+}
+
+/// A calamine failure that is not the file's (a panicked thread).
+struct Internal;
+
+impl Kind for Internal {
+    fn kind(&self) -> &'static str {
+        "the row assembler stopped unexpectedly (an internal error)"
+    }
+}
+
+const IO: &str = "a read error";
+const ZIP: &str = "its zip archive is damaged";
+const XML: &str = "its XML is malformed";
+const PASSWORD: &str = "it is password-protected";
+const MISSING: &str = "a part it names is missing";
+const SHEET: &str = "a sheet it names is missing";
+const CONTENT: &str = "its content is not what a workbook holds";
+
+impl Kind for calamine::XlsxError {
+    fn kind(&self) -> &'static str {
+        use calamine::XlsxError as E;
+        match self {
+            E::Io(_) => IO,
+            E::Zip(_) => ZIP,
+            E::Xml(_) | E::XmlAttr(_) | E::XmlEof(_) => XML,
+            E::Password => PASSWORD,
+            E::FileNotFound(_) | E::RelationshipNotFound => MISSING,
+            E::WorksheetNotFound(_) => SHEET,
+            E::CellError(_) => "a cell holds an error value it does not know",
+            _ => CONTENT,
+        }
+    }
+}
+
+impl Kind for calamine::XlsbError {
+    fn kind(&self) -> &'static str {
+        use calamine::XlsbError as E;
+        match self {
+            E::Io(_) => IO,
+            E::Zip(_) => ZIP,
+            E::Xml(_) | E::XmlAttr(_) | E::Encoding(_) => XML,
+            E::Password => PASSWORD,
+            E::FileNotFound(_) => MISSING,
+            E::WorksheetNotFound(_) => SHEET,
+            E::CellError(_) | E::BErr(_) => "a cell holds an error value it does not know",
+            _ => CONTENT,
+        }
+    }
+}
+
+impl Kind for calamine::XlsError {
+    fn kind(&self) -> &'static str {
+        use calamine::XlsError as E;
+        match self {
+            E::Io(_) => IO,
+            E::Cfb(_) => "its OLE container is damaged",
+            E::Password => PASSWORD,
+            E::WorksheetNotFound(_) => SHEET,
+            _ => CONTENT,
+        }
+    }
+}
+
+impl Kind for calamine::OdsError {
+    fn kind(&self) -> &'static str {
+        use calamine::OdsError as E;
+        match self {
+            E::Io(_) => IO,
+            E::Zip(_) => ZIP,
+            E::Xml(_) | E::XmlAttr(_) | E::AttrError(_) | E::EncodingError(_) => XML,
+            E::Password => PASSWORD,
+            E::FileNotFound(_) => MISSING,
+            E::WorksheetNotFound(_) => SHEET,
+            E::CellLimitExceeded { .. } => "it has more cells than a sheet can hold",
+            _ => CONTENT,
+        }
+    }
+}

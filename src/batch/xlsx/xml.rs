@@ -1,0 +1,226 @@
+//! The quick-xml pieces every part of a workbook is read with: the reader's settings, an
+//! element's attribute, text with its entities resolved, and strings as cells and the shared
+//! strings table hold them (rich-text runs concatenated, phonetic runs left out).
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+
+use super::damage::{Damage, XmlProblem};
+
+/// A reader over one part: empty elements read as a start and an end, so that `<c r="A1"/>`
+/// and `<c r="A1"></c>` are one case; text is kept as it is (spaces can be data).
+pub fn reader<R: BufRead>(source: R) -> Reader<R> {
+    let mut reader = Reader::from_reader(source);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_text(false);
+    config.check_comments = false;
+    reader
+}
+
+/// The value of an element's attribute, by local name (`r:id` is `id`), entities resolved.
+pub fn attribute<'a>(
+    element: &'a BytesStart<'_>,
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, Damage> {
+    for attr in element.attributes().with_checks(false) {
+        let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
+        if attr.key.local_name().as_ref() == name {
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| Damage::Xml(XmlProblem::of(&e)))?;
+            return Ok(Some(value));
+        }
+    }
+    Ok(None)
+}
+
+/// Appends an entity or character reference: the five of XML and `&#...;`. A document that
+/// declares its own entities is refused: expanding them is how a few bytes become gigabytes.
+pub fn push_reference(reference: &BytesRef<'_>, out: &mut String) -> Result<(), Damage> {
+    if let Some(text) = quick_xml::escape::resolve_xml_entity(reference) {
+        out.push_str(text);
+        return Ok(());
+    }
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => {
+            out.push(c);
+            Ok(())
+        }
+        _ => Err(Damage::Xml(XmlProblem::Entity)),
+    }
+}
+
+/// Reads events to the end of the element just started, discarding them.
+pub fn skip<R: BufRead>(
+    xml: &mut Reader<R>,
+    start: &BytesStart<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<(), Damage> {
+    buf.clear();
+    xml.read_to_end_into(start.name(), buf)
+        .map_err(|e| Damage::Xml(XmlProblem::of(&e)))?;
+    Ok(())
+}
+
+/// The next event, or the damage a malformed part is.
+pub fn next<'b, R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &'b mut Vec<u8>,
+) -> Result<Event<'b>, Damage> {
+    buf.clear();
+    xml.read_event_into(buf)
+        .map_err(|e| Damage::Xml(XmlProblem::of(&e)))
+}
+
+/// Appends the text of the element just started (a `<v>`), to its end; elements inside it
+/// are read through. `limit` bounds what `out` may grow to.
+pub fn read_text<R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    out: &mut String,
+    limit: usize,
+) -> Result<(), Damage> {
+    let mut depth = 0usize;
+    loop {
+        match next(xml, buf)? {
+            Event::Text(text) => out.push_str(&text.xml10_content()),
+            Event::CData(text) => out.push_str(&text.xml10_content()),
+            Event::GeneralRef(reference) => push_reference(&reference, out)?,
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Ok(()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
+            _ => {}
+        }
+        if out.len() > limit {
+            return Err(Damage::TooLarge);
+        }
+    }
+}
+
+/// Appends a string as Excel shows it, from the `<si>` or `<is>` element just started to its
+/// end: the text of every `<t>` (one, or one per rich-text run) outside phonetic runs
+/// (`<rPh>`), each trimmed of spaces and line ends unless `xml:space="preserve"`, with
+/// Excel's `_xHHHH_` escapes resolved. (As calamine reads them.)
+pub fn read_rich<R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &mut Vec<u8>,
+    scratch: &mut String,
+    out: &mut String,
+    limit: usize,
+) -> Result<(), Damage> {
+    let mut depth = 0usize;
+    let mut phonetic = 0usize;
+    loop {
+        match next(xml, buf)? {
+            Event::Start(element) => match element.local_name().as_ref() {
+                "rPh" => {
+                    phonetic += 1;
+                    depth += 1;
+                }
+                "t" if phonetic == 0 => {
+                    let preserve = attribute(&element, "space")?.as_deref() == Some("preserve");
+                    scratch.clear();
+                    read_text(xml, buf, scratch, limit)?;
+                    let text = if preserve {
+                        scratch.as_str()
+                    } else {
+                        scratch.trim_matches([' ', '\t', '\r', '\n'])
+                    };
+                    out.push_str(&unescape_ooxml(text));
+                    if out.len() > limit {
+                        return Err(Damage::TooLarge);
+                    }
+                }
+                _ => depth += 1,
+            },
+            Event::End(element) => {
+                if depth == 0 {
+                    return Ok(());
+                }
+                depth -= 1;
+                if element.local_name().as_ref() == "rPh" {
+                    phonetic = phonetic.saturating_sub(1);
+                }
+            }
+            Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
+            _ => {}
+        }
+    }
+}
+
+/// Resolves Excel's escapes of characters XML cannot hold: `_x000D_` is a carriage return,
+/// a UTF-16 code unit in four hex digits (a pair of them for a character beyond the BMP; a
+/// lone surrogate is U+FFFD). Ported from calamine's `unescape_xml` (MIT).
+pub fn unescape_ooxml(text: &str) -> Cow<'_, str> {
+    const LEN: usize = 7;
+    let unit_at = |i: usize| -> Option<u16> {
+        let bytes = text.as_bytes().get(i..i + LEN)?;
+        if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' {
+            return None;
+        }
+        let hex = std::str::from_utf8(&bytes[2..6]).ok()?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let find = |from: usize| -> Option<(usize, u16)> {
+        let mut start = from;
+        while let Some(offset) = text.get(start..)?.find('_') {
+            let at = start + offset;
+            if let Some(unit) = unit_at(at) {
+                return Some((at, unit));
+            }
+            start = at + 1;
+        }
+        None
+    };
+    let Some((mut at, mut unit)) = find(0) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&text[copied..at]);
+        at += LEN;
+        match unit {
+            0xD800..=0xDBFF => match unit_at(at) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    at += LEN;
+                }
+                _ => out.push(char::REPLACEMENT_CHARACTER),
+            },
+            0xDC00..=0xDFFF => out.push(char::REPLACEMENT_CHARACTER),
+            _ => out.push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)),
+        }
+        copied = at;
+        match find(at) {
+            Some(found) => (at, unit) = found,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape_ooxml;
+
+    #[test]
+    fn excel_escapes_are_resolved() {
+        assert_eq!(unescape_ooxml("a_x000D_b"), "a\rb");
+        assert_eq!(unescape_ooxml("_x005F_x000D_"), "_x000D_");
+        assert_eq!(unescape_ooxml("_xD83D__xDCF7_"), "\u{1F4F7}");
+        assert_eq!(unescape_ooxml("_xD83D_"), "\u{FFFD}");
+        assert_eq!(unescape_ooxml("plain_x00"), "plain_x00");
+    }
+}
