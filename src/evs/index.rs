@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use super::pass::{index_chunk, is_gzip, line_of, parse_line, pass};
-use super::{MemberId, Progress, Snapshot, parse};
+use super::chunk::{index_chunk, line_of, parse_line};
+use super::pass::pass;
+use super::{MemberId, Progress, Snapshot, parse, source};
 use crate::error::FileError;
 
 /// An index of an uncompressed snapshot: every line's member ID, byte offset and line
@@ -83,10 +84,11 @@ pub(super) struct IndexedLine {
 }
 
 impl Index {
-    /// True when the snapshot can be indexed: it is not compressed (a gzip stream cannot be
+    /// True when the snapshot can be indexed: a regular file (a pipe can be read only once:
+    /// it is scanned, whatever `--evs-read` says), not compressed (a gzip stream cannot be
     /// read at an offset, and the index would cost more than the scan it saves).
     pub fn possible(path: &Path) -> bool {
-        !is_gzip(path)
+        source::indexable(path)
     }
 
     pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
@@ -99,6 +101,12 @@ impl Index {
         workers: usize,
         progress: Progress<'_>,
     ) -> Result<Index, FileError> {
+        if path.exists() && !path.is_dir() && !source::is_regular(path) {
+            return Err(FileError::Evs {
+                path: path.display().to_string(),
+                reason: "it is a pipe, which cannot be indexed; it can be scanned".into(),
+            });
+        }
         let file = std::fs::File::open(path).map_err(|e| FileError::Evs {
             path: path.display().to_string(),
             reason: crate::batch::io_reason(&e),

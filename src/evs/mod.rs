@@ -8,21 +8,25 @@
 //!
 //! Either way only batch members' segments are kept: memory follows the batch.
 
+mod chunk;
 mod index;
 mod parse;
 mod pass;
+mod source;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 
 use crate::error::FileError;
 use crate::model::{CoverageType, Dmh, MemberId, Zip};
+use chunk::{assemble, scan_chunk};
 pub use index::Index;
 use index::IndexedLine;
-use pass::{assemble, pass, scan_chunk};
+use pass::pass;
 
 /// The sixteen columns a snapshot must have, in SPEC order.
 pub const COLUMNS: [&str; 16] = [
@@ -270,25 +274,34 @@ pub fn scan(
     workers: usize,
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
-    // The scan is bound by its reading thread: hash the file on another one meanwhile.
+    // The scan is bound by its reading thread: a regular file is hashed on another one
+    // meanwhile; a pipe can be read only once, and is hashed as it is read.
+    let piped = !source::is_regular(path);
+    let stop = AtomicBool::new(false);
     let (pass, sha256) = std::thread::scope(|scope| {
-        let sha256 = scope.spawn(|| crate::batch::sha256_file(path));
-        let pass = pass(path, workers, progress, false, |chunk, _, layout| {
+        let sha256 = (!piped).then(|| scope.spawn(|| source::sha256_file(path, &stop)));
+        let pass = pass(path, workers, progress, piped, |chunk, _, layout| {
             scan_chunk(chunk, layout, wanted)
         });
-        (pass, sha256.join())
+        if pass.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        (pass, sha256.map(|thread| thread.join()))
     });
     let pass = pass?;
-    let mut snapshot = assemble(path, pass.chunks);
-    snapshot.sha256 = match sha256 {
-        Ok(Ok(sha256)) => sha256,
-        _ => {
-            return Err(FileError::Evs {
-                path: path.display().to_string(),
-                reason: "cannot be read to compute its SHA-256".into(),
-            });
-        }
+    let sha256 = match sha256 {
+        None => pass.sha256,
+        Some(Ok(Ok(sha256))) => sha256,
+        Some(_) => None,
     };
+    let Some(sha256) = sha256 else {
+        return Err(FileError::Evs {
+            path: path.display().to_string(),
+            reason: "cannot be read to compute its SHA-256".into(),
+        });
+    };
+    let mut snapshot = assemble(path, pass.chunks);
+    snapshot.sha256 = sha256;
     Ok(snapshot)
 }
 
