@@ -211,19 +211,10 @@ fn next_chunk(
     let mut searched = chunk.len();
     let mut want = CHUNK;
     loop {
-        if fill(text, &mut chunk, want)? {
-            check_last_line(&chunk, layout)?;
-            return Ok((chunk, true));
-        }
-        if let Some(at) = memchr::memrchr(b'\n', &chunk[searched..]) {
-            let cut = searched + at + 1;
-            *carry = Vec::with_capacity(CHUNK + 4096);
-            carry.extend_from_slice(&chunk[cut..]);
-            chunk.truncate(cut);
-            return Ok((chunk, false));
-        }
-        searched = chunk.len();
-        if searched > MAX_LINE {
+        let eof = fill(text, &mut chunk, want)?;
+        let cut = memchr::memrchr(b'\n', &chunk[searched..]).map(|at| searched + at + 1);
+        // Without a line end in what was read, the line being read is the whole chunk.
+        if chunk.len() - cut.unwrap_or(0) > MAX_LINE {
             return Err(Stop::Refused(if memchr::memchr(b'\r', &chunk).is_some() {
                 LONE_CR.into()
             } else {
@@ -231,6 +222,17 @@ fn next_chunk(
                     .into()
             }));
         }
+        if eof {
+            check_last_line(&chunk, layout)?;
+            return Ok((chunk, true));
+        }
+        if let Some(cut) = cut {
+            *carry = Vec::with_capacity(CHUNK + 4096);
+            carry.extend_from_slice(&chunk[cut..]);
+            chunk.truncate(cut);
+            return Ok((chunk, false));
+        }
+        searched = chunk.len();
         want = searched + CHUNK;
     }
 }
