@@ -198,8 +198,9 @@ fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
 }
 
 /// The next chunk of whole lines: about [`CHUNK`] bytes, more when a line is longer, so that
-/// no line is ever split. `carry` holds the start of a line read with the previous chunk (no
-/// line end) and is left holding the start of the next one. At the end of the text the chunk
+/// no line is ever split. `carry` holds what was read after the previous chunk (the start of
+/// a line, or after the header whatever came with it) and is left holding the start of the
+/// next line. At the end of the text the chunk
 /// is all that is left, and the flag is true.
 fn next_chunk(
     text: &mut dyn Read,
@@ -207,8 +208,9 @@ fn next_chunk(
     layout: Layout,
 ) -> Result<(Vec<u8>, bool), Stop> {
     let mut chunk = std::mem::take(carry);
-    // What `carry` holds has no line end: only the bytes read after it are searched.
-    let mut searched = chunk.len();
+    // Each byte is searched for a line end once as the chunk grows (and the carried start of
+    // a line once more): linear, however long a line is.
+    let mut searched = 0;
     let mut want = CHUNK;
     loop {
         let eof = fill(text, &mut chunk, want)?;
