@@ -1304,11 +1304,19 @@ fn f006_empty_gzip_and_header_of_other_data() {
     }
 }
 
+/// A snapshot with no data line is no snapshot: every row would get R001 (SPEC 4.4).
 #[test]
-fn header_only_snapshot_is_valid() {
-    let out = run_bytes(&[good_row()], "evs.csv", snapshot_text(&[]).as_bytes(), &[]);
-    assert_eq!(out.row(2), pairs(&[("Member ID", "R001")]));
-    assert_eq!(out.summary()["inputs"]["evs"]["segments"], 0);
+fn header_only_snapshot_is_f006() {
+    let header = snapshot_text(&[]);
+    let no_line_end = header.trim_end().to_string();
+    let blank_lines = header.clone() + "\n\r\n\n";
+    for text in [&header, &no_line_end, &blank_lines] {
+        for bytes in [text.as_bytes().to_vec(), gzip(text.as_bytes())] {
+            let (run, path, out, _dir) = run_f006(Some(&bytes));
+            assert_f006(&run, &path, &out);
+            assert!(run.stderr.contains("no data line"), "{}", run.stderr);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,18 +8,25 @@
 //!
 //! Either way only batch members' segments are kept: memory follows the batch.
 
+mod chunk;
+mod index;
 mod parse;
 mod pass;
+mod source;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 
 use crate::error::FileError;
 use crate::model::{CoverageType, Dmh, MemberId, Zip};
-use pass::{assemble, index_chunk, is_gzip, line_of, parse_line, pass, scan_chunk};
+use chunk::{assemble, scan_chunk};
+pub use index::Index;
+use index::IndexedLine;
+use pass::pass;
 
 /// The sixteen columns a snapshot must have, in SPEC order.
 pub const COLUMNS: [&str; 16] = [
@@ -267,284 +274,35 @@ pub fn scan(
     workers: usize,
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
-    // The scan is bound by its reading thread: hash the file on another one meanwhile.
+    // The scan is bound by its reading thread: a regular file is hashed on another one
+    // meanwhile; a pipe can be read only once, and is hashed as it is read.
+    let piped = !source::is_regular(path);
+    let stop = AtomicBool::new(false);
     let (pass, sha256) = std::thread::scope(|scope| {
-        let sha256 = scope.spawn(|| crate::batch::sha256_file(path));
-        let pass = pass(path, workers, progress, false, |chunk, _, layout| {
+        let sha256 = (!piped).then(|| scope.spawn(|| source::sha256_file(path, &stop)));
+        let pass = pass(path, workers, progress, piped, |chunk, _, layout| {
             scan_chunk(chunk, layout, wanted)
         });
-        (pass, sha256.join())
+        if pass.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        (pass, sha256.map(|thread| thread.join()))
     });
     let pass = pass?;
-    let mut snapshot = assemble(path, pass.chunks);
-    snapshot.sha256 = match sha256 {
-        Ok(Ok(sha256)) => sha256,
-        _ => {
-            return Err(FileError::Evs {
-                path: path.display().to_string(),
-                reason: "cannot be read to compute its SHA-256".into(),
-            });
-        }
+    let sha256 = match sha256 {
+        None => pass.sha256,
+        Some(Ok(Ok(sha256))) => sha256,
+        Some(_) => None,
     };
-    Ok(snapshot)
-}
-
-/// An index of an uncompressed snapshot: every line's member ID, byte offset and line
-/// number. It is built while the batch is read (the two inputs read at once, on two cores);
-/// then [`Index::snapshot_of`] reads and parses only the lines of the members asked for, so
-/// rows can be reconciled as soon as they are read.
-pub struct Index {
-    path: std::path::PathBuf,
-    file: std::fs::File,
-    layout: parse::Layout,
-    /// Every data line, sorted by member then offset (which is line order).
-    entries: Vec<IndexedLine>,
-    buckets: Buckets,
-    /// Every data line of the snapshot.
-    data_lines: u64,
-    sha256: String,
-}
-
-/// Where each range of member IDs starts in the sorted entries: a lookup then searches a
-/// few cache lines instead of the whole index.
-struct Buckets {
-    first: u64,
-    span: u64,
-    count: usize,
-    /// Where each bucket starts, and the end of the last one.
-    starts: Vec<u32>,
-}
-
-impl Buckets {
-    const ENTRIES_PER_BUCKET: usize = 16;
-
-    fn new(entries: &[IndexedLine]) -> Buckets {
-        let first = entries.first().map_or(0, |e| e.member.value());
-        let last = entries.last().map_or(0, |e| e.member.value());
-        let count = (entries.len() / Self::ENTRIES_PER_BUCKET).max(1);
-        let mut buckets = Buckets {
-            first,
-            span: last - first + 1,
-            count,
-            starts: Vec::with_capacity(count + 1),
-        };
-        let mut at = 0;
-        for bucket in 0..count {
-            while at < entries.len() && buckets.bucket(entries[at].member) < bucket {
-                at += 1;
-            }
-            buckets.starts.push(u32::try_from(at).unwrap_or(u32::MAX));
-        }
-        buckets
-            .starts
-            .push(u32::try_from(entries.len()).unwrap_or(u32::MAX));
-        buckets
-    }
-
-    fn bucket(&self, member: MemberId) -> usize {
-        let offset = u128::from(member.value().saturating_sub(self.first));
-        let bucket = offset * self.count as u128 / u128::from(self.span);
-        usize::try_from(bucket).unwrap_or(usize::MAX)
-    }
-
-    /// The range of entries that holds `member`'s lines, if it has any.
-    fn range(&self, member: MemberId) -> std::ops::Range<usize> {
-        let bucket = self.bucket(member).min(self.count - 1);
-        match (self.starts.get(bucket), self.starts.get(bucket + 1)) {
-            (Some(start), Some(end)) => *start as usize..*end as usize,
-            _ => 0..0,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct IndexedLine {
-    member: MemberId,
-    offset: u64,
-    line: u64,
-}
-
-impl Index {
-    /// True when the snapshot can be indexed: it is not compressed (a gzip stream cannot be
-    /// read at an offset, and the index would cost more than the scan it saves).
-    pub fn possible(path: &Path) -> bool {
-        !is_gzip(path)
-    }
-
-    pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
-        Self::build_with_progress(path, workers, &|_| {})
-    }
-
-    /// [`Index::build`], calling `progress` with the bytes read so far.
-    pub fn build_with_progress(
-        path: &Path,
-        workers: usize,
-        progress: Progress<'_>,
-    ) -> Result<Index, FileError> {
-        let file = std::fs::File::open(path).map_err(|e| FileError::Evs {
+    let Some(sha256) = sha256 else {
+        return Err(FileError::Evs {
             path: path.display().to_string(),
-            reason: crate::batch::io_reason(&e),
-        })?;
-        // Built behind a long workbook read: hash the file as it is read, not by a second read.
-        let pass = pass(path, workers, progress, true, index_chunk)?;
-        let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
-        let mut entries: Vec<IndexedLine> =
-            Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
-        // The header is line 1; each chunk starts where the previous one ended.
-        let mut first_line = 2u64;
-        for chunk in pass.chunks {
-            entries.extend(chunk.entries.into_iter().map(|mut entry| {
-                entry.line += first_line;
-                entry
-            }));
-            first_line += chunk.lines;
-        }
-        entries.sort_unstable();
-        if u32::try_from(entries.len()).is_err() {
-            return Err(FileError::Evs {
-                path: path.display().to_string(),
-                reason: "it has more than 4 billion lines, more than cpbatch can index; run with --evs-read scan".into(),
-            });
-        }
-        Ok(Index {
-            path: path.to_path_buf(),
-            file,
-            layout: pass.layout,
-            buckets: Buckets::new(&entries),
-            entries,
-            data_lines,
-            sha256: pass.sha256.unwrap_or_default(),
-        })
-    }
-
-    /// Every data line of the snapshot.
-    pub fn data_lines(&self) -> u64 {
-        self.data_lines
-    }
-
-    /// The snapshot's totals, without members: for the summary, once every row has been
-    /// reconciled against its [`Index::snapshot_of`].
-    pub fn totals(&self, malformed_lines: u64) -> Snapshot {
-        Snapshot {
-            path: self.path.display().to_string(),
-            segments: self.data_lines,
-            malformed_lines,
-            sha256: self.sha256.clone(),
-            ..Snapshot::default()
-        }
-    }
-
-    /// The snapshot of these members: only their lines are read, each where the index says
-    /// it is. `segments` is left 0: it counts the whole file, see [`Index::data_lines`].
-    pub fn snapshot_of(&self, members: &mut Vec<MemberId>) -> Result<Snapshot, FileError> {
-        members.sort_unstable();
-        members.dedup();
-        let mut reader = LineReader::new(&self.file);
-        let mut record = csv::ByteRecord::new();
-        let mut found = Vec::new();
-        for member in members.iter() {
-            let bucket = &self.entries[self.buckets.range(*member)];
-            let from = bucket.partition_point(|e| e.member < *member);
-            let lines = bucket[from..].iter().take_while(|e| e.member == *member);
-            for entry in lines {
-                let line = reader.line_at(entry.offset).map_err(|e| FileError::Evs {
-                    path: self.path.display().to_string(),
-                    reason: format!("cannot be read ({e})"),
-                })?;
-                found.push((
-                    *member,
-                    parse_line(line, self.layout, entry.line, &mut record),
-                ));
-            }
-        }
-        debug_assert!(found.is_sorted_by_key(|(id, parsed)| (*id, line_of(parsed))));
-        Ok(Snapshot::from_found(&self.path, found))
-    }
-}
-
-/// Reads lines at given offsets of a file through a small window, so the several lines of
-/// one member usually cost one read.
-struct LineReader<'f> {
-    file: &'f std::fs::File,
-    window: Vec<u8>,
-    start: u64,
-    at_end: bool,
-}
-
-impl<'f> LineReader<'f> {
-    const WINDOW: usize = 1024;
-
-    fn new(file: &'f std::fs::File) -> Self {
-        LineReader {
-            file,
-            window: Vec::new(),
-            start: 0,
-            at_end: false,
-        }
-    }
-
-    /// The line starting at `offset`, without its `\r\n` or `\n`.
-    fn line_at(&mut self, offset: u64) -> std::io::Result<&[u8]> {
-        let mut size = Self::WINDOW;
-        loop {
-            if let Some(range) = self.line_in_window(offset) {
-                let line = &self.window[range];
-                return Ok(line.strip_suffix(b"\r").unwrap_or(line));
-            }
-            if offset >= self.start && offset < self.start + self.window.len() as u64 {
-                // The line starts in the window but goes past it.
-                size = size.max(2 * (self.start + self.window.len() as u64 - offset) as usize);
-            }
-            self.fill(offset, size)?;
-        }
-    }
-
-    fn line_in_window(&self, offset: u64) -> Option<std::ops::Range<usize>> {
-        let at = usize::try_from(offset.checked_sub(self.start)?).ok()?;
-        let rest = self.window.get(at..).filter(|rest| !rest.is_empty())?;
-        match memchr::memchr(b'\n', rest) {
-            Some(end) => Some(at..at + end),
-            None if self.at_end => Some(at..self.window.len()),
-            None => None,
-        }
-    }
-
-    fn fill(&mut self, offset: u64, size: usize) -> std::io::Result<()> {
-        self.window.resize(size, 0);
-        let mut filled = 0;
-        while filled < size {
-            match read_at(
-                self.file,
-                &mut self.window[filled..],
-                offset + filled as u64,
-            ) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.window.truncate(filled);
-        self.start = offset;
-        self.at_end = filled < size;
-        if filled == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the file changed while it was being read (it is shorter than when it was indexed)",
-            ));
-        }
-        Ok(())
-    }
-}
-
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+            reason: "cannot be read to compute its SHA-256".into(),
+        });
+    };
+    let mut snapshot = assemble(path, pass.chunks);
+    snapshot.sha256 = sha256;
+    Ok(snapshot)
 }
 
 #[cfg(test)]

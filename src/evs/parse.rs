@@ -28,10 +28,17 @@ pub(super) fn parse_header(line: &[u8]) -> Result<Layout, String> {
         .collect();
     let mut positions = [0; 16];
     let mut missing = Vec::new();
+    let mut twice = Vec::new();
     for (slot, column) in positions.iter_mut().zip(COLUMNS) {
-        match names.iter().position(|n| *n == header_key(column)) {
-            Some(p) => *slot = p,
-            None => missing.push(column),
+        let key = header_key(column);
+        let mut matching = names.iter().enumerate().filter(|(_, n)| **n == key);
+        match (matching.next(), matching.next()) {
+            (None, _) => missing.push(column),
+            (Some((p, _)), None) => *slot = p,
+            // Which one holds the data cannot be known: using either could be wrong.
+            (Some((p, _)), Some((q, _))) => {
+                twice.push(format!("{column} (columns {} and {})", p + 1, q + 1))
+            }
         }
     }
     if !missing.is_empty() {
@@ -40,11 +47,33 @@ pub(super) fn parse_header(line: &[u8]) -> Result<Layout, String> {
             missing.join(", ")
         ));
     }
+    if !twice.is_empty() {
+        return Err(format!(
+            "the header has two columns for the same required name: {}",
+            twice.join(", ")
+        ));
+    }
     Ok(Layout {
         delimiter,
         positions,
         fields: names.len(),
     })
+}
+
+/// How many fields a line has, quoted fields read as a CSV reader reads them.
+pub(super) fn field_count(line: &[u8], layout: Layout) -> usize {
+    if memchr::memchr(b'"', line).is_none() {
+        return memchr::memchr_iter(layout.delimiter, line).count() + 1;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(layout.delimiter)
+        .from_reader(line);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => record.len(),
+        _ => 0,
+    }
 }
 
 /// The member ID of a line, reading only as far as its member_id field.

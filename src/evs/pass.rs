@@ -1,5 +1,9 @@
 //! Chunked passes over the snapshot: one thread reads, worker threads handle chunks of whole
 //! lines, and results come back in file order.
+//!
+//! Whatever the file holds, the reading stays linear and bounded (SPEC 4.4): the header must
+//! end within 64 KiB; a line is never split between chunks (a chunk grows to hold a long
+//! one, up to [`MAX_LINE`]); each byte is searched for a line end once.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,23 +11,22 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::parse::{Layout, member_id_of, parse_header, parse_segment};
-use super::{IdSet, IndexedLine, MemberId, Progress, Segment, Snapshot};
+use super::chunk::DataLines;
+use super::parse::{Layout, field_count, parse_header};
+use super::{Progress, source};
 use crate::batch::io_reason;
 use crate::error::FileError;
 
+/// The bytes a chunk holds, unless one line is longer.
 const CHUNK: usize = 4 << 20;
+/// The longest header line (SPEC 4.4).
+const MAX_HEADER: usize = 64 << 10;
+/// The longest data line: a snapshot's lines are a few hundred bytes; a file with no line
+/// end in this many is not one, and would otherwise be held whole.
+const MAX_LINE: usize = 64 << 20;
 
-/// A `.gz` name, or gzip's magic bytes.
-pub(super) fn is_gzip(path: &Path) -> bool {
-    let mut magic = [0u8; 2];
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-        || (std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .is_ok()
-            && magic == [0x1F, 0x8B])
-}
+const LONE_CR: &str = "its lines end in a carriage return alone (CR, as old Mac files do); \
+cpbatch reads lines that end in LF or CRLF: convert the file's line ends";
 
 /// One chunked pass over the snapshot.
 pub(super) struct Pass<R> {
@@ -33,11 +36,42 @@ pub(super) struct Pass<R> {
     pub(super) sha256: Option<String>,
 }
 
+/// Why reading stopped.
+enum Stop {
+    Io(std::io::Error),
+    /// What is wrong with the file, in plain words.
+    Refused(String),
+}
+
+impl From<std::io::Error> for Stop {
+    fn from(e: std::io::Error) -> Stop {
+        Stop::Io(e)
+    }
+}
+
+impl Stop {
+    fn reason(self, gzip: bool) -> String {
+        match self {
+            Stop::Refused(reason) => reason,
+            Stop::Io(e) if gzip && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                "the gzip stream is cut off: the file ends before its compressed data does \
+                 (was it cut off in transfer?)"
+                    .into()
+            }
+            Stop::Io(e) if gzip && e.kind() == std::io::ErrorKind::InvalidInput => {
+                format!("it is not valid gzip data ({e})")
+            }
+            Stop::Io(e) => format!("cannot be read ({})", io_reason(&e)),
+        }
+    }
+}
+
 /// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
 /// a bounded queue (at most a few chunks in memory, whatever the file's size), calling
 /// `per_chunk(bytes, byte offset in the (decompressed) stream, layout)`. Results come back in
-/// file order. With `hash`, the reading thread also hashes the file.
-pub(super) fn pass<R: Send>(
+/// file order. With `hash`, the reading thread also hashes the file. The file is opened and
+/// read once: it may be a pipe.
+pub(super) fn pass<R: Send + DataLines>(
     path: &Path,
     workers: usize,
     progress: Progress<'_>,
@@ -45,51 +79,21 @@ pub(super) fn pass<R: Send>(
     per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
 ) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
-    let display = path.display().to_string();
     let fail = |reason: String| FileError::Evs {
-        path: display.clone(),
+        path: path.display().to_string(),
         reason,
     };
     if path.is_dir() {
         return Err(fail("it is a directory, not a file".into()));
     }
-    let file = std::fs::File::open(path).map_err(|e| fail(io_reason(&e)))?;
     let mut hasher = hash.then(Sha256::new);
-    let counting = ProgressReader {
-        file,
-        read: 0,
-        progress,
-        hasher: hasher.as_mut(),
-    };
-    let mut reader: Box<dyn Read + Send> = if is_gzip(path) {
-        Box::new(flate2::read::MultiGzDecoder::new(
-            std::io::BufReader::with_capacity(1 << 20, counting),
-        ))
-    } else {
-        Box::new(counting)
-    };
-
-    // The header line.
-    let mut buffer = Vec::with_capacity(CHUNK + 4096);
-    let header_end = loop {
-        if let Some(end) = memchr::memchr(b'\n', &buffer) {
-            break end;
-        }
-        let read =
-            read_some(&mut reader, &mut buffer, 64 << 10).map_err(|e| fail(e.to_string()))?;
-        if read == 0 {
-            if buffer.is_empty() {
-                return Err(fail("the file is empty".into()));
-            }
-            break buffer.len();
-        }
-    };
-    let layout = parse_header(&buffer[..header_end]).map_err(fail)?;
-    let header_bytes = (header_end + 1).min(buffer.len());
-    buffer.drain(..header_bytes);
+    let source::Source { mut text, gzip } =
+        source::open(path, progress, hasher.as_mut()).map_err(|e| fail(io_reason(&e)))?;
+    let (layout, mut carry, header_bytes) =
+        read_header(&mut *text).map_err(|stop| fail(stop.reason(gzip)))?;
 
     let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
-    let mut read_error = None;
+    let mut stopped = None;
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|scope| {
@@ -111,22 +115,13 @@ pub(super) fn pass<R: Send>(
         let mut index = 0;
         let mut offset = header_bytes as u64;
         loop {
-            let eof = match fill_chunk(&mut reader, &mut buffer) {
-                Ok(eof) => eof,
-                Err(e) => {
-                    read_error = Some(e.to_string());
+            let (chunk, eof) = match next_chunk(&mut *text, &mut carry, layout) {
+                Ok(next) => next,
+                Err(stop) => {
+                    stopped = Some(stop);
                     break;
                 }
             };
-            let cut = if eof {
-                buffer.len()
-            } else {
-                memchr::memrchr(b'\n', &buffer).map_or(buffer.len(), |p| p + 1)
-            };
-            let mut rest = Vec::with_capacity(CHUNK + 4096);
-            rest.extend_from_slice(&buffer[cut..]);
-            buffer.truncate(cut);
-            let chunk = std::mem::replace(&mut buffer, rest);
             let length = chunk.len() as u64;
             if work_tx.send((index, offset, chunk)).is_err() {
                 break;
@@ -139,11 +134,16 @@ pub(super) fn pass<R: Send>(
         }
         drop(work_tx);
     });
-    if let Some(e) = read_error {
-        return Err(fail(format!("cannot be read ({e})")));
+    if let Some(stop) = stopped {
+        return Err(fail(stop.reason(gzip)));
     }
-    drop(reader);
+    drop(text);
     let mut chunks = results.into_inner().unwrap_or_default();
+    if chunks.iter().all(|(_, chunk)| chunk.data_lines() == 0) {
+        return Err(fail(
+            "it has a header but no data line: a snapshot lists every member's segments".into(),
+        ));
+    }
     chunks.sort_by_key(|(i, _)| *i);
     Ok(Pass {
         layout,
@@ -152,186 +152,132 @@ pub(super) fn pass<R: Send>(
     })
 }
 
-/// Builds the snapshot from the chunk results of a pass, in file order.
-pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
-    // Line numbers: the header is line 1; each chunk starts where the previous one ended.
-    let mut found: Vec<(MemberId, Result<Segment, u64>)> =
-        Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
-    let mut first_line = 2u64;
-    let mut segments = 0;
-    for chunk in chunks {
-        segments += chunk.data_lines;
-        let base = first_line;
-        first_line += chunk.lines;
-        found.extend(chunk.found.into_iter().map(|(id, parsed)| {
-            let parsed = parsed
-                .map(|mut segment| {
-                    segment.line += base;
-                    segment
-                })
-                .map_err(|offset| offset + base);
-            (id, parsed)
-        }));
-    }
-    // Group by member, keeping line order within a member.
-    found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
-    let mut snapshot = Snapshot::from_found(path, found);
-    snapshot.segments = segments;
-    snapshot
-}
-
-/// The line a parsed line came from.
-pub(super) fn line_of(parsed: &Result<Segment, u64>) -> u64 {
-    match parsed {
-        Ok(segment) => segment.line,
-        Err(line) => *line,
-    }
-}
-
-/// Reads up to `want` more bytes onto the end of `buffer`; returns how many were read.
-fn read_some(reader: &mut dyn Read, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
-    let start = buffer.len();
-    buffer.resize(start + want, 0);
-    let read = loop {
-        match reader.read(&mut buffer[start..]) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            other => break other,
+/// Reads the header line, which must end within [`MAX_HEADER`] bytes; returns the layout,
+/// the bytes read after the header, and the header's length with its line end.
+fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
+    let mut buffer = Vec::with_capacity(CHUNK + 4096);
+    let mut searched = 0;
+    let end = loop {
+        if let Some(at) = memchr::memchr(b'\n', &buffer[searched..]) {
+            break searched + at;
+        }
+        searched = buffer.len();
+        if searched >= MAX_HEADER {
+            break searched;
+        }
+        if !fill(text, &mut buffer, searched + MAX_HEADER)? {
+            continue;
+        }
+        if buffer.is_empty() {
+            return Err(Stop::Refused("the file is empty".into()));
+        }
+        // A header with no line end, and nothing after it.
+        if memchr::memchr(b'\n', &buffer[searched..]).is_none() {
+            break buffer.len();
         }
     };
-    buffer.truncate(start + *read.as_ref().unwrap_or(&0));
-    read
-}
-
-/// Fills `buffer` to about CHUNK bytes; returns true at end of file.
-fn fill_chunk(reader: &mut dyn Read, buffer: &mut Vec<u8>) -> std::io::Result<bool> {
-    while buffer.len() < CHUNK {
-        if read_some(reader, buffer, CHUNK - buffer.len())? == 0 {
-            return Ok(true);
-        }
+    let header = &buffer[..end.min(buffer.len())];
+    if header
+        .strip_suffix(b"\r")
+        .unwrap_or(header)
+        .contains(&b'\r')
+    {
+        return Err(Stop::Refused(LONE_CR.into()));
     }
-    Ok(false)
+    if end >= MAX_HEADER {
+        return Err(Stop::Refused(
+            "the header line does not end within 64 KiB: a snapshot starts with one line of \
+             column names"
+                .into(),
+        ));
+    }
+    let layout = parse_header(header).map_err(Stop::Refused)?;
+    let header_bytes = (end + 1).min(buffer.len());
+    buffer.drain(..header_bytes);
+    Ok((layout, buffer, header_bytes))
 }
 
-#[derive(Default)]
-pub(super) struct ChunkResult {
-    /// Physical lines in the chunk, to number the lines of later chunks.
-    lines: u64,
-    data_lines: u64,
-    /// Batch members' lines: the segment, or the line's number in the chunk when malformed.
-    found: Vec<(MemberId, Result<Segment, u64>)>,
-}
-
-/// A line's segment, or its line number when it is malformed.
-pub(super) fn parse_line(
-    line: &[u8],
+/// The next chunk of whole lines: about [`CHUNK`] bytes, more when a line is longer, so that
+/// no line is ever split. `carry` holds what was read after the previous chunk (the start of
+/// a line, or after the header whatever came with it) and is left holding the start of the
+/// next line. At the end of the text the chunk
+/// is all that is left, and the flag is true.
+fn next_chunk(
+    text: &mut dyn Read,
+    carry: &mut Vec<u8>,
     layout: Layout,
-    number: u64,
-    record: &mut csv::ByteRecord,
-) -> Result<Segment, u64> {
-    let segment = if memchr::memchr(b'"', line).is_some() {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .delimiter(layout.delimiter)
-            .from_reader(line);
-        match reader.read_byte_record(record) {
-            Ok(true) => parse_segment(&record.iter().collect::<Vec<_>>(), layout, number),
-            _ => None,
+) -> Result<(Vec<u8>, bool), Stop> {
+    let mut chunk = std::mem::take(carry);
+    // Each byte is searched for a line end once as the chunk grows (and the carried start of
+    // a line once more): linear, however long a line is.
+    let mut searched = 0;
+    let mut want = CHUNK;
+    loop {
+        let eof = fill(text, &mut chunk, want)?;
+        let cut = memchr::memrchr(b'\n', &chunk[searched..]).map(|at| searched + at + 1);
+        // Without a line end in what was read, the line being read is the whole chunk.
+        if chunk.len() - cut.unwrap_or(0) > MAX_LINE {
+            return Err(Stop::Refused(if memchr::memchr(b'\r', &chunk).is_some() {
+                LONE_CR.into()
+            } else {
+                "a line does not end within 64 MiB: a snapshot's lines are a few hundred bytes"
+                    .into()
+            }));
         }
-    } else {
-        let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
-        parse_segment(&fields, layout, number)
+        if eof {
+            check_last_line(&chunk, layout)?;
+            return Ok((chunk, true));
+        }
+        if let Some(cut) = cut {
+            *carry = Vec::with_capacity(CHUNK + 4096);
+            carry.extend_from_slice(&chunk[cut..]);
+            chunk.truncate(cut);
+            return Ok((chunk, false));
+        }
+        searched = chunk.len();
+        want = searched + CHUNK;
+    }
+}
+
+/// At the end of the text: a last line with no line end and the wrong number of fields was
+/// cut off in transfer (SPEC 2.4).
+fn check_last_line(chunk: &[u8], layout: Layout) -> Result<(), Stop> {
+    if chunk.last().is_none_or(|b| *b == b'\n') {
+        return Ok(());
+    }
+    let line = &chunk[memchr::memrchr(b'\n', chunk).map_or(0, |at| at + 1)..];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let fields = field_count(line, layout);
+    if line.is_empty() || fields == layout.fields {
+        return Ok(());
+    }
+    Err(Stop::Refused(format!(
+        "the snapshot ends in the middle of a line: its last line has no line end and {fields} \
+         field(s) where the header has {} (was the file cut off in transfer?)",
+        layout.fields
+    )))
+}
+
+/// Reads onto the end of `buffer` until it holds `want` bytes; returns true at the end of
+/// the text. The new space is zeroed once, however many reads fill it (a pipe gives 64 KiB
+/// a read).
+fn fill(text: &mut dyn Read, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let mut filled = buffer.len();
+    if filled >= want {
+        return Ok(false);
+    }
+    buffer.resize(want, 0);
+    let result = loop {
+        if filled == want {
+            break Ok(false);
+        }
+        match text.read(&mut buffer[filled..]) {
+            Ok(0) => break Ok(true),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
     };
-    segment.ok_or(number)
-}
-
-/// Parses the lines of a chunk whose member is wanted; line numbers count from the chunk's
-/// first line, 0.
-pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
-    let mut result = ChunkResult::default();
-    let mut record = csv::ByteRecord::new();
-    for (number, line) in lines(chunk) {
-        result.lines = number + 1;
-        if line.is_empty() {
-            continue;
-        }
-        result.data_lines += 1;
-        let quoted = memchr::memchr(b'"', line).is_some();
-        match member_id_of(line, layout, quoted) {
-            Some(id) if wanted.contains(&id) => result
-                .found
-                .push((id, parse_line(line, layout, number, &mut record))),
-            _ => {}
-        }
-    }
+    buffer.truncate(filled);
     result
-}
-
-/// The lines of a chunk with their number in it (from 0), without their `\r\n` or `\n`.
-fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
-    let mut start = 0;
-    let mut number = 0u64;
-    std::iter::from_fn(move || {
-        if start >= chunk.len() {
-            return None;
-        }
-        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
-        let line = &chunk[start..end];
-        let item = (number, line.strip_suffix(b"\r").unwrap_or(line));
-        start = end + 1;
-        number += 1;
-        Some(item)
-    })
-}
-
-/// One chunk's part of an [`Index`]: line numbers count from the chunk's first line, 0.
-pub(super) struct IndexChunk {
-    pub(super) entries: Vec<IndexedLine>,
-    pub(super) lines: u64,
-    pub(super) data_lines: u64,
-}
-
-pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
-    let mut result = IndexChunk {
-        entries: Vec::with_capacity(chunk.len() / 64),
-        lines: 0,
-        data_lines: 0,
-    };
-    let base = chunk.as_ptr() as usize;
-    for (number, line) in lines(chunk) {
-        result.lines = number + 1;
-        if line.is_empty() {
-            continue;
-        }
-        result.data_lines += 1;
-        let quoted = memchr::memchr(b'"', line).is_some();
-        if let Some(member) = member_id_of(line, layout, quoted) {
-            result.entries.push(IndexedLine {
-                member,
-                offset: start + (line.as_ptr() as usize - base) as u64,
-                line: number,
-            });
-        }
-    }
-    result
-}
-
-/// Reports how many bytes of the file have been read, and hashes them: the snapshot is read
-/// once, not once more for its SHA-256.
-struct ProgressReader<'p> {
-    file: std::fs::File,
-    read: u64,
-    progress: Progress<'p>,
-    hasher: Option<&'p mut Sha256>,
-}
-
-impl Read for ProgressReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
-        if let Some(hasher) = self.hasher.as_mut() {
-            hasher.update(&buf[..n]);
-        }
-        self.read += n as u64;
-        (self.progress)(self.read);
-        Ok(n)
-    }
 }

@@ -1,0 +1,164 @@
+//! What the workers do with a chunk of whole lines: the scan parses the lines of batch
+//! members, the index records every line's member and offset. Line numbers count from the
+//! chunk's first line, 0; [`assemble`] and the index add where each chunk starts.
+
+use std::path::Path;
+
+use super::parse::{Layout, member_id_of, parse_segment};
+use super::{IdSet, IndexedLine, MemberId, Segment, Snapshot};
+
+/// What every chunk's result tells: how many data (non-blank) lines it holds.
+pub(super) trait DataLines {
+    fn data_lines(&self) -> u64;
+}
+
+/// Builds the snapshot from the chunk results of a pass, in file order.
+pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
+    // Line numbers: the header is line 1; each chunk starts where the previous one ended.
+    let mut found: Vec<(MemberId, Result<Segment, u64>)> =
+        Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
+    let mut first_line = 2u64;
+    let mut segments = 0;
+    for chunk in chunks {
+        segments += chunk.data_lines;
+        let base = first_line;
+        first_line += chunk.lines;
+        found.extend(chunk.found.into_iter().map(|(id, parsed)| {
+            let parsed = parsed
+                .map(|mut segment| {
+                    segment.line += base;
+                    segment
+                })
+                .map_err(|offset| offset + base);
+            (id, parsed)
+        }));
+    }
+    // Group by member, keeping line order within a member.
+    found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
+    let mut snapshot = Snapshot::from_found(path, found);
+    snapshot.segments = segments;
+    snapshot
+}
+
+/// The line a parsed line came from.
+pub(super) fn line_of(parsed: &Result<Segment, u64>) -> u64 {
+    match parsed {
+        Ok(segment) => segment.line,
+        Err(line) => *line,
+    }
+}
+
+#[derive(Default)]
+pub(super) struct ChunkResult {
+    /// Physical lines in the chunk, to number the lines of later chunks.
+    lines: u64,
+    data_lines: u64,
+    /// Batch members' lines: the segment, or the line's number in the chunk when malformed.
+    found: Vec<(MemberId, Result<Segment, u64>)>,
+}
+
+impl DataLines for ChunkResult {
+    fn data_lines(&self) -> u64 {
+        self.data_lines
+    }
+}
+
+/// A line's segment, or its line number when it is malformed.
+pub(super) fn parse_line(
+    line: &[u8],
+    layout: Layout,
+    number: u64,
+    record: &mut csv::ByteRecord,
+) -> Result<Segment, u64> {
+    let segment = if memchr::memchr(b'"', line).is_some() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(layout.delimiter)
+            .from_reader(line);
+        match reader.read_byte_record(record) {
+            Ok(true) => parse_segment(&record.iter().collect::<Vec<_>>(), layout, number),
+            _ => None,
+        }
+    } else {
+        let fields: Vec<&[u8]> = line.split(|b| *b == layout.delimiter).collect();
+        parse_segment(&fields, layout, number)
+    };
+    segment.ok_or(number)
+}
+
+/// Parses the lines of a chunk whose member is wanted; line numbers count from the chunk's
+/// first line, 0.
+pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
+    let mut result = ChunkResult::default();
+    let mut record = csv::ByteRecord::new();
+    for (number, line) in lines(chunk) {
+        result.lines = number + 1;
+        if line.is_empty() {
+            continue;
+        }
+        result.data_lines += 1;
+        let quoted = memchr::memchr(b'"', line).is_some();
+        match member_id_of(line, layout, quoted) {
+            Some(id) if wanted.contains(&id) => result
+                .found
+                .push((id, parse_line(line, layout, number, &mut record))),
+            _ => {}
+        }
+    }
+    result
+}
+
+/// The lines of a chunk with their number in it (from 0), without their `\r\n` or `\n`.
+fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut number = 0u64;
+    std::iter::from_fn(move || {
+        if start >= chunk.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+        let line = &chunk[start..end];
+        let item = (number, line.strip_suffix(b"\r").unwrap_or(line));
+        start = end + 1;
+        number += 1;
+        Some(item)
+    })
+}
+
+/// One chunk's part of an [`Index`]: line numbers count from the chunk's first line, 0.
+pub(super) struct IndexChunk {
+    pub(super) entries: Vec<IndexedLine>,
+    pub(super) lines: u64,
+    pub(super) data_lines: u64,
+}
+
+impl DataLines for IndexChunk {
+    fn data_lines(&self) -> u64 {
+        self.data_lines
+    }
+}
+
+pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
+    let mut result = IndexChunk {
+        entries: Vec::with_capacity(chunk.len() / 64),
+        lines: 0,
+        data_lines: 0,
+    };
+    let base = chunk.as_ptr() as usize;
+    for (number, line) in lines(chunk) {
+        result.lines = number + 1;
+        if line.is_empty() {
+            continue;
+        }
+        result.data_lines += 1;
+        let quoted = memchr::memchr(b'"', line).is_some();
+        if let Some(member) = member_id_of(line, layout, quoted) {
+            result.entries.push(IndexedLine {
+                member,
+                offset: start + (line.as_ptr() as usize - base) as u64,
+                line: number,
+            });
+        }
+    }
+    result
+}
