@@ -45,7 +45,12 @@ pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileErro
     let pool = pool.build().map_err(|e| {
         FileError::Usage(format!("cannot start the worker threads (--threads): {e}"))
     })?;
-    run(&pool, config, stdout)
+    let status = run(&pool, config, stdout)?;
+    if config.out.is_none() {
+        // SPEC 4.2: a run without --out says so once, so nobody looks for reports.
+        eprintln!("cpbatch: no --out directory given: no report was written");
+    }
+    Ok(status)
 }
 
 fn run(

@@ -78,3 +78,25 @@ fn threads_above_256_is_a_usage_error() {
     let run = validate(&batch, &out, &["--threads", "256"]);
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
 }
+
+#[test]
+fn a_run_without_out_says_once_that_no_report_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("b.csv");
+    write_csv(&batch, &[good_row()]);
+    let run = cpbatch(&[
+        "validate".as_ref(),
+        batch.as_os_str(),
+        "--as-of".as_ref(),
+        AS_OF.as_ref(),
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "cpbatch: no --out directory given: no report was written\n"
+    );
+    let out = dir.path().join("out");
+    let run = validate(&batch, &out, &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+}
