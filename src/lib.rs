@@ -14,6 +14,7 @@ pub mod report;
 pub mod rules;
 mod run;
 pub mod shown;
+pub mod sys;
 pub mod template;
 
 use std::path::PathBuf;

@@ -101,7 +101,7 @@ impl Reference {
             let path = dir.join(name);
             let bytes = std::fs::read(&path).map_err(|e| FileError::Reference {
                 path: path.display().to_string(),
-                reason: crate::batch::io_reason(&e),
+                reason: crate::sys::io_reason(&e),
             })?;
             texts.push((path.display().to_string(), bytes));
         }

@@ -264,7 +264,7 @@ impl IndexThread {
         let index = Arc::new(OnceLock::new());
         let (cell, file) = (Arc::clone(&index), path.clone());
         let thread = std::thread::spawn(move || {
-            batch::work_behind_the_reader();
+            crate::sys::work_behind_the_reader();
             let tick = |read: u64| {
                 if let Some(bar) = &bar {
                     bar.set_position(read);

@@ -111,7 +111,7 @@ fn stream<'a, E: Kind>(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch<'a>>(4);
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || -> Result<(), FileError> {
-            super::work_behind_the_reader();
+            crate::sys::work_behind_the_reader();
             let mut cells = cells;
             for batch in receiver {
                 for (row, col, value) in &batch.cells {

@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use super::raw::CellKind;
-use super::{Assembler, RowCells, io_reason, limits};
+use super::{Assembler, RowCells, limits};
 use crate::error::FileError;
+use crate::sys::io_reason;
 
 pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
     let unreadable = |reason: String| FileError::Unreadable {

@@ -43,7 +43,7 @@ pub const SHARED_XML_PER_SHEET_BYTE: u64 = 16;
 /// Checks the declared size of every part of a zip workbook, alone and together; the reason
 /// when one is too large.
 pub fn check_zip(path: &Path) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| super::io_reason(&e))?;
+    let file = std::fs::File::open(path).map_err(|e| crate::sys::io_reason(&e))?;
     // An archive the zip reader cannot list is left to the reader, which says what is wrong.
     let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
         return Ok(());

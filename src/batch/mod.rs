@@ -17,8 +17,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
-use sha2::{Digest, Sha256};
-
 use workbook::Engine;
 use xlsx::RowOrder;
 
@@ -30,6 +28,7 @@ pub(crate) use cells::{RowCells, SheetCells};
 use sniff::{Sniffed, sniff};
 
 use crate::error::FileError;
+use crate::sys::{io_reason, sha256_file, work_behind_the_reader};
 use header::HEADER_SEARCH_ROWS;
 
 /// A batch file as read: its columns and its data rows.
@@ -214,19 +213,6 @@ fn read_sniffed<T: Send>(
     Ok((sheet_name, is_1904, (layout, rows, width), results))
 }
 
-/// Lowers the calling thread's scheduling priority. Reading a workbook keeps one core busy
-/// and sets the pace of the whole run; the threads that work behind it (assembling rows,
-/// checking them, indexing the snapshot) have the rest of the machine, and should take the
-/// reader's core only when it is idle. Elsewhere than Linux, threads keep their priority.
-pub fn work_behind_the_reader() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority and gettid only read their integer arguments; on Linux a thread ID
-    // names that one thread. A failure (no permission) just leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
-    }
-}
-
 /// What the assembler streams to the work thread.
 enum Streamed {
     Header(Box<Layout>, bool),
@@ -262,34 +248,6 @@ fn run_work<T>(
         }
     }
     (rows, results)
-}
-
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// The SHA-256 of a file, as lower-case hex.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path)?;
-    let mut buffer = vec![0; 1 << 16];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Turns rows into the batch: finds the header row, then keeps every non-empty row below it.

@@ -65,7 +65,7 @@ pub(crate) fn read(
         )?);
     }
     super::limits::check_zip(path).map_err(unreadable)?;
-    let file = std::fs::File::open(path).map_err(|e| unreadable(super::io_reason(&e)))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(crate::sys::io_reason(&e)))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
         unreadable(
             "a zip archive but not a readable .xlsx, .xlsm, .xlsb or .ods workbook (its zip directory is damaged or missing)".into(),

@@ -109,7 +109,7 @@ impl Index {
         }
         let file = std::fs::File::open(path).map_err(|e| FileError::Evs {
             path: path.display().to_string(),
-            reason: crate::batch::io_reason(&e),
+            reason: crate::sys::io_reason(&e),
         })?;
         // Built behind a long workbook read: hash the file as it is read, not by a second read.
         let pass = pass(path, workers, progress, true, index_chunk)?;

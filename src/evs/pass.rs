@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use super::chunk::DataLines;
 use super::parse::{Layout, field_count, parse_header};
 use super::{Progress, source};
-use crate::batch::io_reason;
 use crate::error::FileError;
+use crate::sys::io_reason;
 
 /// The bytes a chunk holds, unless one line is longer.
 const CHUNK: usize = 4 << 20;
@@ -148,7 +148,7 @@ pub(super) fn pass<R: Send + DataLines>(
     Ok(Pass {
         layout,
         chunks: chunks.into_iter().map(|(_, r)| r).collect(),
-        sha256: hasher.map(|h| crate::batch::hex(&h.finalize())),
+        sha256: hasher.map(|h| crate::sys::hex(&h.finalize())),
     })
 }
 

@@ -88,7 +88,7 @@ pub(super) fn sha256_file(path: &Path, stop: &AtomicBool) -> std::io::Result<Opt
             Err(e) => return Err(e),
         };
         if n == 0 {
-            return Ok(Some(crate::batch::hex(&hasher.finalize())));
+            return Ok(Some(crate::sys::hex(&hasher.finalize())));
         }
         hasher.update(&buffer[..n]);
     }

@@ -65,7 +65,7 @@ impl Signature {
     /// Reads a workbook; `open` gives a fresh reader of its bytes (calamine and the zip
     /// reader each take one).
     fn read<R: Read + Seek>(open: impl Fn() -> std::io::Result<R>) -> Result<Signature, String> {
-        let io = |e: std::io::Error| crate::batch::io_reason(&e);
+        let io = |e: std::io::Error| crate::sys::io_reason(&e);
         let mut head = Vec::new();
         open()
             .and_then(|file| file.take(4).read_to_end(&mut head))

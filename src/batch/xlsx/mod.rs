@@ -181,7 +181,7 @@ fn stream_rows<R: std::io::BufRead>(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<ParsedRows>(4);
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || {
-            super::work_behind_the_reader();
+            crate::sys::work_behind_the_reader();
             order::assemble(receiver, ctx, asm, order, damaged)
         });
         let mut state = sheet::RowState::default();
