@@ -1,7 +1,7 @@
 //! File-level errors (SPEC 3.1): each stops the run (or, with several batches, refuses that
 //! batch). Messages name the file and the problem; they never quote a member's data.
 
-use crate::rules::Code;
+use crate::catalog::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {

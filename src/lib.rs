@@ -5,6 +5,7 @@
 //! benchmarks drive the pipeline directly.
 
 pub mod batch;
+pub mod catalog;
 pub mod cli;
 pub mod error;
 pub mod evs;

@@ -19,12 +19,12 @@ use rust_xlsxwriter::{
     Formula, Workbook, Worksheet, XlsxError, column_number_to_name,
 };
 
+use crate::catalog::RULES_VERSION;
 use crate::error::FileError;
 use crate::model::{
     Action, CellFormat, Column, CoverageType, Dmh, NO_WORDS, Program, ReasonCode, YES_WORDS,
 };
 use crate::reference::{MASSHEALTH, Reference};
-use crate::rules::catalog::RULES_VERSION;
 
 /// The file `cpbatch template` writes when `--out` is not given.
 pub const DEFAULT_FILE: &str = "cp-batch-template.xlsx";

@@ -445,7 +445,7 @@ fn the_instructions_describe_every_column_and_rule() {
     }
     assert!(find("Action")[3].contains("TRANSFER (also XFER)"));
     assert!(find("Plan ID")[1].contains("unless DMH Affiliation is ACCS or CBFS"));
-    for rule in cpbatch::rules::catalog::RULES {
+    for rule in cpbatch::catalog::RULES {
         let row = find(rule.code.as_str());
         assert_eq!(
             row[1..4],

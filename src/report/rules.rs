@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::RulesFormat;
-use crate::rules::catalog::{RULES, Stage};
+use crate::catalog::{RULES, Stage};
 
 pub fn print(out: &mut impl Write, format: RulesFormat) -> std::io::Result<()> {
     match format {

@@ -4,9 +4,9 @@
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
 use super::{BATCH_SHEET, Formats, INSTRUCTIONS_SHEET, LISTS_SHEET, List, ListColumn, list_letter};
+use crate::catalog::{RULES, RULES_VERSION};
 use crate::model::{Action, Column, CoverageType, Dmh, NO_WORDS, Program, ReasonCode, YES_WORDS};
 use crate::reference::MASSHEALTH;
-use crate::rules::catalog::{RULES, RULES_VERSION};
 
 /// The widths of the sheet's columns, in characters.
 const WIDTHS: [usize; 5] = [18, 28, 50, 70, 36];
