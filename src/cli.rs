@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::report::rules::RulesFormat;
 use crate::rules::CheckConfig;
 use crate::{Config, EvsRead, Formats};
 
@@ -28,7 +29,7 @@ pub enum Command {
     /// Print the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
-        format: RulesFormat,
+        format: RulesFormatArg,
     },
 }
 
@@ -74,7 +75,7 @@ pub struct ValidateArgs {
         value_name = "auto|scan|index",
         default_value = "auto"
     )]
-    pub evs_read: EvsRead,
+    pub evs_read: EvsReadArg,
     /// Also write a JUnit XML report (one test case per data row) to FILE, for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -84,10 +85,41 @@ pub struct ValidateArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum RulesFormat {
+pub enum RulesFormatArg {
     Text,
     Markdown,
     Json,
+}
+
+impl From<RulesFormatArg> for RulesFormat {
+    fn from(arg: RulesFormatArg) -> Self {
+        match arg {
+            RulesFormatArg::Text => RulesFormat::Text,
+            RulesFormatArg::Markdown => RulesFormat::Markdown,
+            RulesFormatArg::Json => RulesFormat::Json,
+        }
+    }
+}
+
+/// `--evs-read`, as clap parses it; [`EvsRead`] is the plain value below the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvsReadArg {
+    /// Index an uncompressed snapshot while large batches are read; scan otherwise.
+    Auto,
+    /// Scan the snapshot once the batches are read.
+    Scan,
+    /// Index the snapshot while the batches are read (a gzip snapshot is always scanned).
+    Index,
+}
+
+impl From<EvsReadArg> for EvsRead {
+    fn from(arg: EvsReadArg) -> Self {
+        match arg {
+            EvsReadArg::Auto => EvsRead::Auto,
+            EvsReadArg::Scan => EvsRead::Scan,
+            EvsReadArg::Index => EvsRead::Index,
+        }
+    }
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
@@ -138,7 +170,7 @@ impl ValidateArgs {
             formats: self.format,
             sheet: self.sheet,
             threads: self.threads.map(usize::from),
-            evs_read: self.evs_read,
+            evs_read: self.evs_read.into(),
             quiet: self.quiet,
             progress: !self.quiet,
             check: CheckConfig {

@@ -37,7 +37,7 @@ pub struct Formats {
 }
 
 /// How the snapshot is read (`--evs-read`); every way gives the same results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvsRead {
     /// Index an uncompressed snapshot while large batches are read; scan otherwise.
     Auto,

@@ -2,8 +2,15 @@
 
 use std::io::Write;
 
-use crate::cli::RulesFormat;
 use crate::catalog::{RULES, Stage};
+
+/// How `cpbatch rules` prints the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
 
 pub fn print(out: &mut impl Write, format: RulesFormat) -> std::io::Result<()> {
     match format {
