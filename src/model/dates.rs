@@ -1,0 +1,172 @@
+//! Dates as a batch writes them: text forms, Excel serial numbers, and ages (SPEC 2.2).
+
+use chrono::NaiveDate;
+
+/// Why a date could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateError {
+    Unreadable,
+    TwoDigitYear,
+    Impossible,
+}
+
+/// Parses a text date in one of the accepted forms: `YYYY-MM-DD`, `YYYYMMDD`,
+/// `MM/DD/YYYY`, `M/D/YYYY`, `MM-DD-YYYY`. A time after the date is ignored.
+pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
+    let text = text.trim();
+    if let Some(date) = iso_date(text.as_bytes()) {
+        return date;
+    }
+    // A datetime keeps its date part: "2026-01-05 00:00:00" or "2026-01-05T08:30".
+    let date_part = text.split([' ', 'T']).next().unwrap_or(text);
+    if date_part.len() != text.len() {
+        let time = text[date_part.len() + 1..].trim();
+        if !looks_like_time(time) {
+            return Err(DateError::Unreadable);
+        }
+    }
+    let (format, parts): (&str, Vec<&str>) = if date_part.contains('/') {
+        ("%m/%d/%Y", date_part.split('/').collect())
+    } else if date_part.contains('-') {
+        let parts: Vec<&str> = date_part.split('-').collect();
+        if parts.first().is_some_and(|p| p.len() == 4) {
+            ("%Y-%m-%d", parts)
+        } else {
+            ("%m-%d-%Y", parts)
+        }
+    } else {
+        ("%Y%m%d", vec![date_part])
+    };
+    if !parts
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(DateError::Unreadable);
+    }
+    let shape_ok = match format {
+        "%Y%m%d" => parts[0].len() == 8,
+        "%Y-%m-%d" => parts.len() == 3 && parts[1].len() == 2 && parts[2].len() == 2,
+        "%m/%d/%Y" => parts.len() == 3 && parts[0].len() <= 2 && parts[1].len() <= 2,
+        _ => parts.len() == 3 && parts[0].len() == 2 && parts[1].len() == 2,
+    };
+    if !shape_ok {
+        return Err(DateError::Unreadable);
+    }
+    let year = if format == "%Y-%m-%d" {
+        parts[0]
+    } else if format == "%Y%m%d" {
+        &parts[0][..4]
+    } else {
+        parts[2]
+    };
+    if year.len() == 2 {
+        return Err(DateError::TwoDigitYear);
+    }
+    if year.len() != 4 {
+        return Err(DateError::Unreadable);
+    }
+    let number = |t: &str| t.parse::<u32>().map_err(|_| DateError::Unreadable);
+    let (y, m, d) = match format {
+        "%Y%m%d" => (&parts[0][..4], &parts[0][4..6], &parts[0][6..]),
+        "%Y-%m-%d" => (parts[0], parts[1], parts[2]),
+        _ => (parts[2], parts[0], parts[1]),
+    };
+    NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?).ok_or(DateError::Impossible)
+}
+
+/// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.
+fn iso_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
+    let digits = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateError::Impossible))
+}
+
+fn looks_like_time(text: &str) -> bool {
+    let core = text.trim_end_matches(['Z', 'z']);
+    !core.is_empty()
+        && core
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'+' | b'-'))
+        && core.contains(':')
+}
+
+/// Converts an Excel serial number (1900 or 1904 date system) to its date; the fraction
+/// (time of day) is dropped. Serial 60 in the 1900 system is Excel's phantom 1900-02-29.
+pub fn excel_serial_date(serial: f64, is_1904: bool) -> Result<NaiveDate, DateError> {
+    // Excel's range: 1900-01-01 (1, or 0 in 1904) up to 9999-12-31.
+    let min = if is_1904 { 0.0 } else { 1.0 };
+    if !serial.is_finite() || serial < min || serial >= 2_958_466.0 {
+        return Err(DateError::Unreadable);
+    }
+    let value = calamine::ExcelDateTime::new(
+        serial.floor(),
+        calamine::ExcelDateTimeType::DateTime,
+        is_1904,
+    );
+    let (y, m, d, ..) = value.to_ymd_hms_milli();
+    NaiveDate::from_ymd_opt(y.into(), m.into(), d.into()).ok_or(DateError::Impossible)
+}
+
+/// Whole years of age on `on`; a 29 February birthday turns a year older on 1 March.
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn text_dates_in_every_form() {
+        for text in [
+            "2020-01-05",
+            "20200105",
+            "01/05/2020",
+            "1/5/2020",
+            "01-05-2020",
+            "2020-01-05 00:00:00",
+        ] {
+            assert_eq!(parse_text_date(text), Ok(d(2020, 1, 5)), "{text}");
+        }
+        assert_eq!(parse_text_date("1/5/20"), Err(DateError::TwoDigitYear));
+        assert_eq!(parse_text_date("02/30/2020"), Err(DateError::Impossible));
+        assert_eq!(parse_text_date("2020/01/05"), Err(DateError::Unreadable));
+        assert_eq!(parse_text_date("Jan 5 2020"), Err(DateError::Unreadable));
+        assert_eq!(parse_text_date("1-5-2020"), Err(DateError::Unreadable));
+    }
+
+    #[test]
+    fn excel_serials_in_both_systems() {
+        assert_eq!(excel_serial_date(43831.0, false), Ok(d(2020, 1, 1)));
+        assert_eq!(excel_serial_date(43831.75, false), Ok(d(2020, 1, 1)));
+        assert_eq!(excel_serial_date(42369.0, true), Ok(d(2020, 1, 1)));
+        assert_eq!(excel_serial_date(1.0, false), Ok(d(1900, 1, 1)));
+        assert_eq!(excel_serial_date(61.0, false), Ok(d(1900, 3, 1)));
+        assert!(excel_serial_date(60.0, false).is_err());
+        assert!(excel_serial_date(-3.0, false).is_err());
+    }
+
+    #[test]
+    fn age_counts_whole_years_and_leap_birthdays() {
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), 17);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), 18);
+        assert_eq!(age_on(d(2000, 6, 15), d(2026, 6, 15)), 26);
+        assert_eq!(age_on(d(2000, 6, 15), d(2026, 6, 14)), 25);
+    }
+}
