@@ -9,7 +9,8 @@ use crate::Judged;
 use crate::batch::{CellKind, RawRow};
 use crate::model::{Action, CodeName};
 use crate::reference::Reference;
-use crate::rules::format::{Record, parse_row};
+use crate::rules::Record;
+use crate::rules::format::parse_row;
 use crate::rules::{Context, Finding, RowOutcome, Severity, Val};
 
 /// One value of a report cell; text borrows from the batch wherever it can.

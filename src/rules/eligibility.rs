@@ -1,6 +1,6 @@
 //! Eligibility (SPEC 3.4): the ACO/MCO path and the DMH path, E001–E010 and W005.
 
-use super::format::Record;
+use super::Record;
 use super::{Code, Context, EligibilityPath, Finding, RowSink, Val};
 use crate::model::{Column, CoverageType, Dmh, PlanType, Program, Zip, age_on};
 use crate::reference::{Plan, Reference};

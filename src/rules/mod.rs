@@ -5,11 +5,13 @@ pub mod batch;
 pub mod eligibility;
 pub mod format;
 pub mod reconcile;
+mod record;
 pub mod reference;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use record::Record;
 // The catalog is a leaf below every stage; `rules::catalog` keeps its old path working.
 pub use crate::catalog::{self, Code, RULES, RULES_VERSION, Rule, Severity};
 

@@ -2,8 +2,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::Record;
 use super::eligibility::{Facts, PlanFact};
-use super::format::Record;
 use super::{Code, Finding, RowSink, Val};
 use crate::evs::{MemberRecord, Segment, Snapshot};
 use crate::model::{Action, Column};

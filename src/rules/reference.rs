@@ -1,7 +1,7 @@
 //! Reference (C001–C006) and authorization (A001) checks (SPEC 3.3).
 
+use super::Record;
 use super::eligibility::Facts;
-use super::format::Record;
 use super::{Code, Context, Finding, RowSink, Val};
 use crate::model::{Action, Column, Dmh};
 use crate::reference::{Submitter, same_id};

@@ -1,195 +1,16 @@
-//! Row format (SPEC 2.2, 3.2): reads every cell of a row into a typed [`Record`], reporting
-//! S001–S009 and W002 on the way.
+//! Reading one cell of a row: codes, yes/no values, IDs, names, dates and ZIP codes, each
+//! with the findings of its column (SPEC 2.2, 3.2).
 
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
-use super::{Code, Context, Finding, RowKey, RowSink, Val};
-use crate::batch::{CellKind, RawCell, RawRow};
+use crate::batch::{CellKind, RawCell};
 use crate::model::{
-    Action, Column, CoverageType, DateError, Dmh, MemberId, Program, ReasonCode, Requirement, Zip,
-    code_key, collapse_whitespace, excel_serial_date, parse_text_date, parse_yes_no,
+    Action, Column, DateError, MemberId, ReasonCode, Requirement, Zip, collapse_whitespace,
+    excel_serial_date, parse_text_date, parse_yes_no,
 };
-use crate::reference::id_key;
-
-/// A batch row with every value read and typed.
-#[derive(Debug, Clone)]
-pub struct Record<'a> {
-    pub source_row: u32,
-    pub action: Val<Action>,
-    pub member_id: Val<MemberId>,
-    pub last_name: Val<Cow<'a, str>>,
-    pub first_name: Val<Cow<'a, str>>,
-    pub date_of_birth: Val<NaiveDate>,
-    pub program: Val<Program>,
-    pub cp_id: Val<Cow<'a, str>>,
-    /// Read on TRANSFER rows only; `Blank` elsewhere.
-    pub from_cp_id: Val<Cow<'a, str>>,
-    pub plan_id: Val<Cow<'a, str>>,
-    pub coverage: Val<CoverageType>,
-    pub medicare: Val<bool>,
-    pub other_insurance: Val<bool>,
-    pub nursing_facility: Val<bool>,
-    pub dmh: Val<Dmh>,
-    pub zip: Val<Zip>,
-    pub effective: Val<NaiveDate>,
-    pub reason: Val<ReasonCode>,
-    pub submitter: Val<Cow<'a, str>>,
-    /// The raw action text, for the batch key of a row whose Action is unknown.
-    action_text: &'a str,
-    effective_text: &'a str,
-}
-
-impl Record<'_> {
-    pub fn is(&self, action: Action) -> bool {
-        self.action.get() == Some(action)
-    }
-
-    pub fn is_enroll_or_transfer(&self) -> bool {
-        self.is(Action::Enroll) || self.is(Action::Transfer)
-    }
-
-    pub(crate) fn key(&self) -> RowKey {
-        RowKey {
-            action: self
-                .action
-                .get()
-                .ok_or_else(|| code_key(self.action_text).into_boxed_str()),
-            cp_id: self
-                .cp_id
-                .ok()
-                .map(|c| id_key(c))
-                .unwrap_or_default()
-                .into_boxed_str(),
-            effective: self
-                .effective
-                .get()
-                .ok_or_else(|| self.effective_text.trim().into()),
-        }
-    }
-}
-
-/// Reads a row. Findings of the format stage are appended to `out`.
-pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Record<'a> {
-    let cell = |column: Column| {
-        ctx.layout
-            .position(column)
-            .map_or(RawCell::EMPTY, |p| raw.cell(p))
-    };
-    let mut sink = RowSink {
-        row: raw.source_row,
-        out,
-    };
-    let s = &mut sink;
-
-    let action = read_code(
-        s,
-        cell(Column::Action),
-        Column::Action,
-        Code::S002,
-        Action::parse,
-        "ENROLL, DISENROLL or TRANSFER",
-    );
-    let member_id = read_member_id(s, cell(Column::MemberId));
-    let last_name = read_name(s, cell(Column::LastName), Column::LastName);
-    let first_name = read_name(s, cell(Column::FirstName), Column::FirstName);
-    let date_of_birth = read_date(
-        s,
-        cell(Column::DateOfBirth),
-        Column::DateOfBirth,
-        ctx.is_1904,
-    );
-    let program = read_code(
-        s,
-        cell(Column::CpProgram),
-        Column::CpProgram,
-        Code::S005,
-        Program::parse,
-        "BH or LTSS",
-    );
-    let cp_id = read_id(s, cell(Column::CpId), Column::CpId);
-    let from_cp_id = match action {
-        Val::Ok(Action::Transfer) => read_id(s, cell(Column::FromCpId), Column::FromCpId),
-        _ => Val::Blank,
-    };
-    // DMH Affiliation is read before Plan ID: it decides whether Plan ID is required.
-    let dmh_cell = cell(Column::DmhAffiliation);
-    let dmh = read_optional_code(
-        s,
-        dmh_cell,
-        Column::DmhAffiliation,
-        Dmh::parse,
-        "ACCS, CBFS or NONE",
-    );
-    let plan_cell = cell(Column::PlanId);
-    let plan_id = if dmh.get().is_some_and(Dmh::is_affiliated) {
-        read_text(plan_cell)
-    } else {
-        read_id(s, plan_cell, Column::PlanId)
-    };
-    let coverage = read_optional_code(
-        s,
-        cell(Column::CoverageType),
-        Column::CoverageType,
-        CoverageType::parse,
-        "STANDARD, COMMONHEALTH, CAREPLUS, FAMILY_ASSISTANCE, LIMITED, SENIOR_BUY_IN or OTHER",
-    );
-    let medicare = read_yes_no(s, cell(Column::Medicare), Column::Medicare);
-    let other_insurance = read_yes_no(s, cell(Column::OtherInsurance), Column::OtherInsurance);
-    let nursing_facility = read_yes_no(s, cell(Column::NursingFacility), Column::NursingFacility);
-    let zip = read_zip(s, cell(Column::ZipCode));
-    let effective = read_date(
-        s,
-        cell(Column::EffectiveDate),
-        Column::EffectiveDate,
-        ctx.is_1904,
-    );
-    let reason = read_reason(s, cell(Column::ReasonCode), &action);
-    let submitter = read_id(s, cell(Column::SubmitterId), Column::SubmitterId);
-
-    // A birth date out of range is invalid: the age checks that need it stay silent.
-    let date_of_birth = check_birth_range(s, date_of_birth, &effective);
-    if let Val::Ok(date) = effective {
-        check_window(s, date, ctx);
-    }
-    Record {
-        source_row: raw.source_row,
-        action_text: cell(Column::Action).text,
-        effective_text: cell(Column::EffectiveDate).text,
-        action,
-        member_id,
-        last_name,
-        first_name,
-        date_of_birth,
-        program,
-        cp_id,
-        from_cp_id,
-        plan_id,
-        coverage,
-        medicare,
-        other_insurance,
-        nursing_facility,
-        dmh,
-        zip,
-        effective,
-        reason,
-        submitter,
-    }
-}
-
-/// The row's Member ID if it is valid; for collecting the IDs to look up in EVS.
-pub fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
-    let cell = layout
-        .position(Column::MemberId)
-        .map_or(RawCell::EMPTY, |p| raw.cell(p));
-    let mut ignored = Vec::new();
-    let mut sink = RowSink {
-        row: raw.source_row,
-        out: &mut ignored,
-    };
-    read_member_id(&mut sink, cell).get()
-}
+use crate::rules::{Code, Context, RowSink, Val};
 
 fn blank(s: &mut RowSink, column: Column) {
     let when = match column.requirement() {
@@ -218,7 +39,7 @@ fn read_required<'a, T>(
     read(s, cell)
 }
 
-fn read_code<T>(
+pub(super) fn read_code<T>(
     s: &mut RowSink,
     cell: RawCell<'_>,
     column: Column,
@@ -231,7 +52,7 @@ fn read_code<T>(
     })
 }
 
-fn read_optional_code<T>(
+pub(super) fn read_optional_code<T>(
     s: &mut RowSink,
     cell: RawCell<'_>,
     column: Column,
@@ -269,7 +90,7 @@ fn parse_code<T>(
     }
 }
 
-fn read_yes_no(s: &mut RowSink, cell: RawCell<'_>, column: Column) -> Val<bool> {
+pub(super) fn read_yes_no(s: &mut RowSink, cell: RawCell<'_>, column: Column) -> Val<bool> {
     if cell.is_blank() {
         return Val::Blank;
     }
@@ -277,7 +98,7 @@ fn read_yes_no(s: &mut RowSink, cell: RawCell<'_>, column: Column) -> Val<bool> 
     parse_code(s, cell, column, Code::S005, parse_yes_no, "Y or N")
 }
 
-fn read_text(cell: RawCell<'_>) -> Val<Cow<'_, str>> {
+pub(super) fn read_text(cell: RawCell<'_>) -> Val<Cow<'_, str>> {
     if cell.is_blank() {
         Val::Blank
     } else {
@@ -286,11 +107,11 @@ fn read_text(cell: RawCell<'_>) -> Val<Cow<'_, str>> {
 }
 
 /// An ID (CP, plan, submitter): checked against the roster later.
-fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
+pub(super) fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
-fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
+pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
     read_required(s, cell, Column::MemberId, |s, cell| {
         let parsed = match cell.kind {
             CellKind::Number => cell
@@ -335,7 +156,11 @@ fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
     })
 }
 
-fn read_name<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) -> Val<Cow<'a, str>> {
+pub(super) fn read_name<'a>(
+    s: &mut RowSink,
+    cell: RawCell<'a>,
+    column: Column,
+) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |s, cell| {
         let name = collapse_whitespace(cell.text);
         let length = name.chars().count();
@@ -371,7 +196,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// Reads a date cell, serial number or text date (SPEC 2.2).
-pub fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateError> {
+fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateError> {
     match cell.kind {
         CellKind::Date | CellKind::Text => parse_text_date(cell.text),
         CellKind::Number => {
@@ -387,7 +212,12 @@ pub fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, Da
     }
 }
 
-fn read_date(s: &mut RowSink, cell: RawCell<'_>, column: Column, is_1904: bool) -> Val<NaiveDate> {
+pub(super) fn read_date(
+    s: &mut RowSink,
+    cell: RawCell<'_>,
+    column: Column,
+    is_1904: bool,
+) -> Val<NaiveDate> {
     read_required(s, cell, column, |s, cell| {
         match parse_date_cell(cell, is_1904) {
             Ok(date) => Val::Ok(date),
@@ -415,7 +245,7 @@ fn read_date(s: &mut RowSink, cell: RawCell<'_>, column: Column, is_1904: bool) 
     })
 }
 
-fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
+pub(super) fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
     if cell.is_blank() {
         return Val::Blank;
     }
@@ -440,7 +270,11 @@ fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
     }
 }
 
-fn read_reason(s: &mut RowSink, cell: RawCell<'_>, action: &Val<Action>) -> Val<ReasonCode> {
+pub(super) fn read_reason(
+    s: &mut RowSink,
+    cell: RawCell<'_>,
+    action: &Val<Action>,
+) -> Val<ReasonCode> {
     let required = matches!(action, Val::Ok(Action::Disenroll | Action::Transfer));
     if cell.is_blank() {
         if required {
@@ -476,7 +310,7 @@ fn read_reason(s: &mut RowSink, cell: RawCell<'_>, action: &Val<Action>) -> Val<
     reason
 }
 
-fn check_birth_range(
+pub(super) fn check_birth_range(
     s: &mut RowSink,
     birth_date: Val<NaiveDate>,
     effective: &Val<NaiveDate>,
@@ -504,7 +338,7 @@ fn check_birth_range(
     birth_date
 }
 
-fn check_window(s: &mut RowSink, effective: NaiveDate, ctx: &Context<'_>) {
+pub(super) fn check_window(s: &mut RowSink, effective: NaiveDate, ctx: &Context<'_>) {
     let days = (effective - ctx.config.as_of).num_days();
     let as_of = ctx.config.as_of;
     if days < -ctx.config.max_retro_days {

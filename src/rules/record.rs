@@ -1,0 +1,66 @@
+//! The row every stage after the format stage works on: each value read and typed.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+
+use super::{RowKey, Val};
+use crate::model::{Action, CoverageType, Dmh, MemberId, Program, ReasonCode, Zip, code_key};
+use crate::reference::id_key;
+
+/// A batch row with every value read and typed.
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    pub source_row: u32,
+    pub action: Val<Action>,
+    pub member_id: Val<MemberId>,
+    pub last_name: Val<Cow<'a, str>>,
+    pub first_name: Val<Cow<'a, str>>,
+    pub date_of_birth: Val<NaiveDate>,
+    pub program: Val<Program>,
+    pub cp_id: Val<Cow<'a, str>>,
+    /// Read on TRANSFER rows only; `Blank` elsewhere.
+    pub from_cp_id: Val<Cow<'a, str>>,
+    pub plan_id: Val<Cow<'a, str>>,
+    pub coverage: Val<CoverageType>,
+    pub medicare: Val<bool>,
+    pub other_insurance: Val<bool>,
+    pub nursing_facility: Val<bool>,
+    pub dmh: Val<Dmh>,
+    pub zip: Val<Zip>,
+    pub effective: Val<NaiveDate>,
+    pub reason: Val<ReasonCode>,
+    pub submitter: Val<Cow<'a, str>>,
+    /// The raw action text, for the batch key of a row whose Action is unknown.
+    pub(super) action_text: &'a str,
+    pub(super) effective_text: &'a str,
+}
+
+impl Record<'_> {
+    pub fn is(&self, action: Action) -> bool {
+        self.action.get() == Some(action)
+    }
+
+    pub fn is_enroll_or_transfer(&self) -> bool {
+        self.is(Action::Enroll) || self.is(Action::Transfer)
+    }
+
+    pub(crate) fn key(&self) -> RowKey {
+        RowKey {
+            action: self
+                .action
+                .get()
+                .ok_or_else(|| code_key(self.action_text).into_boxed_str()),
+            cp_id: self
+                .cp_id
+                .ok()
+                .map(|c| id_key(c))
+                .unwrap_or_default()
+                .into_boxed_str(),
+            effective: self
+                .effective
+                .get()
+                .ok_or_else(|| self.effective_text.trim().into()),
+        }
+    }
+}
