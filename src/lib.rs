@@ -3,6 +3,17 @@
 //! The pipeline runs one way: **read → parse → check → decide → report**. The command line
 //! (`cli`) builds a [`Config`]; everything below takes that plain value, so tests and
 //! benchmarks drive the pipeline directly.
+//!
+//! The imports run one way too, each module naming only those below it
+//! (`python3 ../shared/tools/layers.py src` shows the arrows):
+//!
+//! - values: `model` (columns, codes, IDs, dates), the rule `catalog`, `shown` (terminal
+//!   text), and `sys` (I/O reasons, hashing, thread priority); `error` names the catalog;
+//! - readers: `batch`, `evs`, `reference`;
+//! - checks: `rules`, one file per stage; the decision: [`judge`];
+//! - writers: `report`, with the atomic staging every command shares;
+//! - commands: `validate` (`run`), `template`, `rules` (`report::rules`);
+//! - `cli` (clap, turned into plain values), then `main`.
 
 pub mod batch;
 pub mod catalog;
