@@ -2005,6 +2005,13 @@ fn snapshot_with_bom_and_quoted_header() {
 fn f006_directory_and_corrupt_gzip() {
     let (run, path, out, _dir) = run_f006(Some(&[0x1F, 0x8B, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7]));
     assert_f006(&run, &path, &out);
+    // The message is cpbatch's own, never the decompressor's text.
+    assert!(
+        run.stderr.contains("its compressed stream is damaged")
+            || run.stderr.contains("the gzip stream is cut off"),
+        "{}",
+        run.stderr
+    );
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("batch.csv");
     write_csv(&batch, &[good_row()]);

@@ -175,7 +175,7 @@ impl Index {
             for entry in lines {
                 let line = reader.line_at(entry.offset).map_err(|e| FileError::Evs {
                     path: self.path.display().to_string(),
-                    reason: format!("cannot be read ({e})"),
+                    reason: format!("cannot be read ({})", crate::sys::io_reason(&e)),
                 })?;
                 found.push((
                     *member,

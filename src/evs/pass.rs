@@ -58,8 +58,9 @@ impl Stop {
                  (was it cut off in transfer?)"
                     .into()
             }
+            // flate2's own text is not shown: stderr is built from what cpbatch knows.
             Stop::Io(e) if gzip && e.kind() == std::io::ErrorKind::InvalidInput => {
-                format!("it is not valid gzip data ({e})")
+                "it is not valid gzip data: its compressed stream is damaged".into()
             }
             Stop::Io(e) => format!("cannot be read ({})", io_reason(&e)),
         }
