@@ -108,22 +108,10 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// The canonical headers and one good row as raw XML cells (the good row's ID may change).
 fn raw_rows(ids: &[&str]) -> Vec<Vec<RawXml>> {
-    let mut rows = vec![
-        HEADERS
-            .iter()
-            .map(|h| RawXml::Text(h.to_string()))
-            .collect::<Vec<_>>(),
-    ];
-    for id in ids {
-        let row = row_with(&[("Member ID", id)]);
-        rows.push(
-            HEADERS
-                .iter()
-                .map(|h| RawXml::Text(row[h].clone()))
-                .collect(),
-        );
-    }
-    rows
+    good_grid(ids)
+        .into_iter()
+        .map(|row| row.into_iter().map(RawXml::Text).collect())
+        .collect()
 }
 
 /// A good workbook with its sheet part replaced.

@@ -14,22 +14,10 @@ use raw::{RawXml, Repeated, SHARED_PART};
 
 /// The canonical headers and good rows with the given Member IDs, as raw XML cells.
 fn rows_of(ids: &[&str]) -> Vec<Vec<RawXml>> {
-    let mut rows = vec![
-        HEADERS
-            .iter()
-            .map(|h| RawXml::Text(h.to_string()))
-            .collect::<Vec<_>>(),
-    ];
-    for id in ids {
-        let row = row_with(&[("Member ID", id)]);
-        rows.push(
-            HEADERS
-                .iter()
-                .map(|h| RawXml::Text(row[h].clone()))
-                .collect(),
-        );
-    }
-    rows
+    good_grid(ids)
+        .into_iter()
+        .map(|row| row.into_iter().map(RawXml::Text).collect())
+        .collect()
 }
 
 /// The `<row>` elements of a sheet, each as its XML, and the text around them.

@@ -150,6 +150,16 @@ pub fn text_rows(rows: &[BTreeMap<&'static str, String>]) -> Vec<Vec<Cell>> {
     out
 }
 
+/// The canonical headers, then a good row for each Member ID, as the text of each cell.
+pub fn good_grid(ids: &[&str]) -> Vec<Vec<String>> {
+    let mut grid = vec![HEADERS.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    for id in ids {
+        let row = row_with(&[("Member ID", id)]);
+        grid.push(HEADERS.iter().map(|h| row[h].clone()).collect());
+    }
+    grid
+}
+
 /// Writes a CSV batch with the canonical headers.
 pub fn write_csv(path: &Path, rows: &[BTreeMap<&'static str, String>]) {
     let mut writer = csv::Writer::from_path(path).unwrap();
