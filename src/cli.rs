@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::report::rules::RulesFormat;
+use crate::cmd::rules::RulesFormat;
 use crate::rules::CheckConfig;
 use crate::{Config, EvsRead, Formats};
 
@@ -203,8 +203,8 @@ pub struct TemplateArgs {
 }
 
 impl TemplateArgs {
-    pub fn into_config(self) -> crate::template::Config {
-        use crate::template::{Config, DEFAULT_FILE, Mode};
+    pub fn into_config(self) -> crate::cmd::template::Config {
+        use crate::cmd::template::{Config, DEFAULT_FILE, Mode};
         let mode = match (self.check, self.out) {
             (Some(file), _) => Mode::Check { file },
             (None, out) => Mode::Write {

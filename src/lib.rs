@@ -12,22 +12,21 @@
 //! - readers: `batch`, `evs`, `reference`;
 //! - checks: `rules`, one file per stage; the decision: [`judge`];
 //! - writers: `report`, with the atomic staging every command shares;
-//! - commands: `validate` (`run`), `template`, `rules` (`report::rules`);
+//! - commands: `cmd::validate`, `cmd::template`, `cmd::rules`, one module each;
 //! - `cli` (clap, turned into plain values), then `main`.
 
 pub mod batch;
 pub mod catalog;
 pub mod cli;
+pub mod cmd;
 pub mod error;
 pub mod evs;
 pub mod model;
 pub mod reference;
 pub mod report;
 pub mod rules;
-mod run;
 pub mod shown;
 pub mod sys;
-pub mod template;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -195,4 +194,4 @@ impl Judged {
     }
 }
 
-pub use run::validate;
+pub use cmd::validate::validate;

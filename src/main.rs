@@ -14,8 +14,8 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Validate(args) => cpbatch::validate(&args.into_config(), &mut stdout),
-        Command::Template(args) => cpbatch::template::run(&args.into_config(), &mut stdout),
-        Command::Rules { format } => cpbatch::report::rules::print(&mut stdout, format.into())
+        Command::Template(args) => cpbatch::cmd::template::run(&args.into_config(), &mut stdout),
+        Command::Rules { format } => cpbatch::cmd::rules::print(&mut stdout, format.into())
             .map(|_| 0)
             .map_err(|e| cpbatch::FileError::Output {
                 path: "stdout".into(),

@@ -239,7 +239,7 @@ fn the_template_reads_alike() {
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("template.xlsx");
     let reference = cpbatch::reference::Reference::built_in().unwrap();
-    std::fs::write(&batch, cpbatch::template::build(&reference).unwrap()).unwrap();
+    std::fs::write(&batch, cpbatch::cmd::template::build(&reference).unwrap()).unwrap();
     assert_same(&batch);
 }
 

@@ -6,7 +6,6 @@ pub mod console;
 pub mod csv_out;
 pub mod junit;
 pub mod publish;
-pub mod rules;
 pub mod summary;
 pub mod tables;
 pub mod xlsx_out;

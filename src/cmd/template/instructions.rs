@@ -223,8 +223,8 @@ fn codes_with_aliases(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::template::lists;
     use crate::reference::Reference;
-    use crate::template::lists;
 
     #[test]
     fn allowed_values_come_from_the_code_lists() {
