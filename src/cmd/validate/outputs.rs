@@ -1,13 +1,14 @@
 //! The outputs of `validate`: the batches as the run takes them (each file once, each with
 //! its report folder), and the reports staged and published whole (SPEC 4.2, 5.1).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::Checked;
+use crate::Config;
 use crate::error::FileError;
 use crate::evs::Snapshot;
 use crate::report::publish::{self, Publisher};
 use crate::report::{self, summary};
-use crate::{Config, Judged};
 
 /// The run's configuration with each batch file once (SPEC 5.1: a batch named twice is
 /// read once; stderr says so), and each batch's report folder, in argument order.
@@ -37,19 +38,11 @@ pub(super) struct ReportContext<'a> {
     pub snapshot: Option<&'a Snapshot>,
 }
 
-/// A batch of the run: judged, or refused with a file-level error (F001–F005).
-pub(super) struct BatchRun {
-    pub path: PathBuf,
-    /// The name of its report folder when the run has several batches.
-    pub stem: String,
-    pub verdict: Result<Judged, FileError>,
-}
-
 /// Stages every report of the run (the batch's, or each batch's and `run-summary.json`; the
 /// `--junit` file), then publishes them whole.
 pub(super) fn publish(
     mut publisher: Publisher,
-    runs: &[BatchRun],
+    runs: &[Checked],
     ctx: &ReportContext<'_>,
 ) -> Result<(), FileError> {
     if let [run] = runs {
@@ -81,7 +74,7 @@ pub(super) fn publish(
 /// and `run-summary.json`.
 fn write_run(
     publisher: &mut Publisher,
-    runs: &[BatchRun],
+    runs: &[Checked],
     ctx: &ReportContext<'_>,
 ) -> Result<(), FileError> {
     let mut batches = Vec::new();

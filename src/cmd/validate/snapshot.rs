@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::Entry;
+use super::read::Entry;
 use crate::Config;
 use crate::error::FileError;
 use crate::evs::{self, IdSet, Snapshot};
