@@ -9,6 +9,12 @@ use serde::Serialize;
 pub enum Severity {
     Error,
     Warning,
+    /// `cpbatch watch` (SPEC 7): the member's CP enrollment must end; a row is proposed.
+    Disenroll,
+    /// `cpbatch watch`: someone must look at the member (review.csv).
+    Review,
+    /// `cpbatch watch`: worth knowing, nothing to do (review.csv, exit 0).
+    Notice,
 }
 
 impl Severity {
@@ -16,6 +22,9 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Disenroll => "disenroll",
+            Severity::Review => "review",
+            Severity::Notice => "notice",
         }
     }
 }
@@ -30,6 +39,7 @@ pub enum Stage {
     Eligibility,
     Reconcile,
     Batch,
+    Watch,
 }
 
 impl Stage {
@@ -41,6 +51,7 @@ impl Stage {
             Stage::Eligibility => "Eligibility (ENROLL and TRANSFER rows)",
             Stage::Reconcile => "Reconciliation with the EVS snapshot (--evs)",
             Stage::Batch => "Within the batch and across batches",
+            Stage::Watch => "Roster watch (cpbatch watch): severity is the outcome",
         }
     }
 }
@@ -202,6 +213,26 @@ catalog! {
         "The same Member ID has two or more rows with different Action, CP ID or Effective Date: every first-of-its-kind row is rejected.";
     B003 Error Batch "Member in another batch"
         "The same Member ID is in another batch of the same run: every such row, in every batch, is rejected.";
+    M001 Disenroll Watch "Member deceased"
+        "EVS shows a date of death on or before the watch date: a DISENROLL row with reason DECEASED is proposed.";
+    M002 Disenroll Watch "MassHealth eligibility ended"
+        "No EVS segment covers the watch date: a DISENROLL row with reason INELIGIBLE is proposed.";
+    M003 Disenroll Watch "No longer eligible for the CP program"
+        "Covered on the watch date, but eligible on neither path (ACO/MCO, DMH) for the program of the member's CP: a DISENROLL row with reason INELIGIBLE is proposed. The message names every failing E code of the reported path (E001-E009), as validate would give them.";
+    M004 Review Watch "Plan does not partner with the CP"
+        "The plan on the watch date is an ACO/MCO with no partnership with the member's CP: a TRANSFER (PLAN_CHANGE) is needed. The candidates are the CPs of the program that partner with the plan and serve the member's ZIP.";
+    M005 Review Watch "Moved out of the CP's area"
+        "The ZIP on the watch date is outside the service area of the member's CP: a TRANSFER (MOVED) is needed. The candidates are the CPs of the program that serve the ZIP (and partner with the plan when it is an ACO/MCO).";
+    M006 Review Watch "Roster CP differs from EVS"
+        "--roster only: the roster's CP ID is not the member's CP in EVS on the watch date (EVS shows another CP, or none): the roster is out of date. Nothing else is judged for the member.";
+    M007 Review Watch "Not in EVS"
+        "--roster only: the member is not in the EVS snapshot.";
+    M008 Review Watch "Roster identity differs from EVS"
+        "--roster only: the roster's Date of Birth or Last Name differs from EVS (compared as R002 and R003).";
+    M009 Notice Watch "Plan changed"
+        "--roster with a Plan ID column only: the roster's Plan ID is not the plan on the watch date: the member changed plan.";
+    M010 Review Watch "Cannot be judged or proposed"
+        "An invalid or repeated roster row, a CP not in the reference data, a malformed snapshot line of the member, a disenrollment that validate would not accept (no known Plan ID; a blank or invalid name or date of birth in EVS), or a covered member whose EVS date of birth is blank. The message says which.";
 }
 
 /// The version of the rule set, reported in summary.json; bump it when a rule changes meaning.

@@ -48,6 +48,7 @@ pub fn markdown() -> String {
         Stage::Eligibility,
         Stage::Reconcile,
         Stage::Batch,
+        Stage::Watch,
     ];
     for stage in stages {
         text.push_str(&format!(
@@ -87,6 +88,7 @@ mod tests {
             ("C", 1..=6),
             ("E", 1..=10),
             ("B", 1..=3),
+            ("M", 1..=10),
         ] {
             for n in family.1 {
                 let code = format!("{}{n:03}", family.0);
