@@ -14,16 +14,27 @@ pub(super) trait DataLines {
 
 /// Builds the snapshot from the chunk results of a pass, in file order.
 pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
-    // Line numbers: the header is line 1; each chunk starts where the previous one ended.
-    let mut found: Vec<(MemberId, Result<Segment, u64>)> =
-        Vec::with_capacity(chunks.iter().map(|c| c.found.len()).sum());
+    let (mut found, segments) =
+        numbered(chunks.into_iter().map(|c| (c.lines, c.data_lines, c.found)));
+    // Group by member, keeping line order within a member.
+    found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
+    let mut snapshot = Snapshot::from_found(path, found);
+    snapshot.segments = segments;
+    snapshot
+}
+
+/// What chunks found, `(lines, data lines, lines found)` in file order, with each line
+/// numbered in the file (the header is line 1; each chunk starts where the previous one
+/// ended); and the data lines of every chunk.
+pub(super) fn numbered(chunks: impl Iterator<Item = (u64, u64, Vec<Found>)>) -> (Vec<Found>, u64) {
+    let mut found: Vec<Found> = Vec::new();
     let mut first_line = 2u64;
     let mut segments = 0;
-    for chunk in chunks {
-        segments += chunk.data_lines;
+    for (lines, data_lines, chunk_found) in chunks {
+        segments += data_lines;
         let base = first_line;
-        first_line += chunk.lines;
-        found.extend(chunk.found.into_iter().map(|(id, parsed)| {
+        first_line += lines;
+        found.extend(chunk_found.into_iter().map(|(id, parsed)| {
             let parsed = parsed
                 .map(|mut segment| {
                     segment.line += base;
@@ -33,12 +44,11 @@ pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
             (id, parsed)
         }));
     }
-    // Group by member, keeping line order within a member.
-    found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
-    let mut snapshot = Snapshot::from_found(path, found);
-    snapshot.segments = segments;
-    snapshot
+    (found, segments)
 }
+
+/// A line of a wanted member: its segment, or its line number when it is malformed.
+pub(super) type Found = (MemberId, Result<Segment, u64>);
 
 /// The line a parsed line came from.
 pub(super) fn line_of(parsed: &Result<Segment, u64>) -> u64 {
@@ -51,10 +61,10 @@ pub(super) fn line_of(parsed: &Result<Segment, u64>) -> u64 {
 #[derive(Default)]
 pub(super) struct ChunkResult {
     /// Physical lines in the chunk, to number the lines of later chunks.
-    lines: u64,
-    data_lines: u64,
+    pub(super) lines: u64,
+    pub(super) data_lines: u64,
     /// Batch members' lines: the segment, or the line's number in the chunk when malformed.
-    found: Vec<(MemberId, Result<Segment, u64>)>,
+    pub(super) found: Vec<Found>,
 }
 
 impl DataLines for ChunkResult {
@@ -109,7 +119,7 @@ pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkR
 }
 
 /// The lines of a chunk with their number in it (from 0), without their `\r\n` or `\n`.
-fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+pub(super) fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     let mut start = 0;
     let mut number = 0u64;
     std::iter::from_fn(move || {

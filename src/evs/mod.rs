@@ -13,6 +13,7 @@ mod index;
 mod parse;
 mod pass;
 mod source;
+mod watch;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -27,6 +28,7 @@ use chunk::{assemble, scan_chunk};
 pub use index::Index;
 use index::IndexedLine;
 use pass::pass;
+pub use watch::{CpMembers, scan_cp_members};
 
 /// The sixteen columns a snapshot must have, in SPEC order.
 pub const COLUMNS: [&str; 16] = [
@@ -274,15 +276,28 @@ pub fn scan(
     workers: usize,
     progress: Progress<'_>,
 ) -> Result<Snapshot, FileError> {
+    let (chunks, sha256) = hashed_pass(path, workers, progress, |chunk, _, layout| {
+        scan_chunk(chunk, layout, wanted)
+    })?;
+    let mut snapshot = assemble(path, chunks);
+    snapshot.sha256 = sha256;
+    Ok(snapshot)
+}
+
+/// One pass over the snapshot ([`pass`]), and the file's SHA-256.
+fn hashed_pass<R: Send + chunk::DataLines>(
+    path: &Path,
+    workers: usize,
+    progress: Progress<'_>,
+    per_chunk: impl Fn(&[u8], u64, parse::Layout) -> R + Sync,
+) -> Result<(Vec<R>, String), FileError> {
     // The scan is bound by its reading thread: a regular file is hashed on another one
     // meanwhile; a pipe can be read only once, and is hashed as it is read.
     let piped = !source::is_regular(path);
     let stop = AtomicBool::new(false);
     let (pass, sha256) = std::thread::scope(|scope| {
         let sha256 = (!piped).then(|| scope.spawn(|| source::sha256_file(path, &stop)));
-        let pass = pass(path, workers, progress, piped, |chunk, _, layout| {
-            scan_chunk(chunk, layout, wanted)
-        });
+        let pass = pass(path, workers, progress, piped, per_chunk);
         if pass.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -300,9 +315,7 @@ pub fn scan(
             reason: "cannot be read to compute its SHA-256".into(),
         });
     };
-    let mut snapshot = assemble(path, pass.chunks);
-    snapshot.sha256 = sha256;
-    Ok(snapshot)
+    Ok((pass.chunks, sha256))
 }
 
 #[cfg(test)]

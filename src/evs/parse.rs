@@ -96,7 +96,7 @@ pub(super) fn member_id_of(line: &[u8], layout: Layout, quoted: bool) -> Option<
     parse_member_id(field)
 }
 
-fn parse_member_id(field: &[u8]) -> Option<MemberId> {
+pub(super) fn parse_member_id(field: &[u8]) -> Option<MemberId> {
     MemberId::from_digits(field).or_else(|| MemberId::parse_text(std::str::from_utf8(field).ok()?))
 }
 
