@@ -26,6 +26,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write the blank batch template, or check that a file is the current one.
     Template(TemplateArgs),
+    /// Watch members' eligibility in EVS: propose the disenrollments, list what to review.
+    #[command(after_help = WATCH_HELP)]
+    Watch(WatchArgs),
     /// Print the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -215,6 +218,84 @@ impl TemplateArgs {
         Config {
             mode,
             reference: self.reference,
+        }
+    }
+}
+
+const WATCH_HELP: &str = "\
+Examples:
+  cpbatch watch --evs evs.csv --as-of 2026-11-23 --out out/watch
+      every member with a CP in EVS on the as-of date (MassHealth's view)
+  cpbatch watch --evs evs.csv --roster roster.xlsx --submitter BHCP01 --out out/bhcp01
+      a CP's daily check of its own roster
+  cpbatch validate out/bhcp01/proposed.xlsx --evs evs.csv --as-of 2026-11-23
+      the closed loop: the proposed batch is accepted whole
+
+Exit status:
+  0  nothing proposed and nothing to review (notices alone are 0)
+  1  something proposed or to review; the reports are written with --out
+  2  usage error, or a file-level error (F001-F005 for the roster, F006, F007);
+     nothing written";
+
+#[derive(clap::Args, Debug)]
+pub struct WatchArgs {
+    /// The EVS eligibility snapshot (delimited text, optionally gzip-compressed).
+    #[arg(long, value_name = "FILE")]
+    pub evs: PathBuf,
+    /// The members to watch: a CP's or plan's roster (Member ID and CP ID columns; Last
+    /// Name, First Name, Date of Birth and Plan ID optional), read like a batch. Without
+    /// it, every member with a CP in EVS on the watch date.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Who will submit the proposed batch: MASSHEALTH (default), a plan or a CP; only the
+    /// members it may act on are watched.
+    #[arg(long, value_name = "ID", default_value = "MASSHEALTH")]
+    pub submitter: String,
+    /// Reference data directory (plans.csv, cps.csv, partnerships.csv, service_areas.csv);
+    /// the built-in roster by default.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// The date taken as today (default: the local date).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// The watch date, and the Effective Date of the proposed rows (default: the as-of
+    /// date); within 60 days before to 90 days after the as-of date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
+    pub effective: Option<NaiveDate>,
+    /// Write proposed.xlsx, proposed.csv, review.csv, review.xlsx and watch-summary.json
+    /// into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Formats of the proposed batch and the review list.
+    #[arg(long, value_name = "csv|xlsx|csv,xlsx", default_value = "csv,xlsx", value_parser = parse_formats)]
+    pub format: Formats,
+    /// Worker threads, 1 to 256 (default: every core).
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<u16>,
+    /// Print only the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl WatchArgs {
+    pub fn into_config(self) -> crate::cmd::watch::Config {
+        crate::cmd::watch::Config {
+            evs: self.evs,
+            roster: self.roster,
+            submitter: self.submitter,
+            reference: self.reference,
+            check: CheckConfig {
+                as_of: self
+                    .as_of
+                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
+                max_retro_days: 60,
+                max_future_days: 90,
+            },
+            effective: self.effective,
+            out: self.out,
+            formats: self.format,
+            threads: self.threads.map(usize::from),
+            quiet: self.quiet,
         }
     }
 }

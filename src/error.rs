@@ -13,6 +13,10 @@ pub enum FileError {
         "{path}: no header row found: none of the first 20 non-empty rows has both an Action and a Member ID column header"
     )]
     NoHeader { path: String },
+    #[error(
+        "{path}: no header row found: none of the first 20 non-empty rows of the roster has a Member ID column header"
+    )]
+    NoRosterHeader { path: String },
     #[error("{path}:{row}: missing required column(s): {}", columns.join(", "))]
     MissingColumns {
         path: String,
@@ -45,7 +49,7 @@ impl FileError {
         Some(match self {
             FileError::Unreadable { .. } | FileError::Workbook { .. } => Code::F001,
             FileError::Sheet { .. } => Code::F002,
-            FileError::NoHeader { .. } => Code::F003,
+            FileError::NoHeader { .. } | FileError::NoRosterHeader { .. } => Code::F003,
             FileError::MissingColumns { .. } => Code::F004,
             FileError::DuplicateColumn { .. } => Code::F005,
             FileError::Evs { .. } => Code::F006,

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         Command::Validate(args) => cpbatch::validate(&args.into_config(), &mut stdout),
+        Command::Watch(args) => cpbatch::cmd::watch::run(&args.into_config(), &mut stdout),
         Command::Template(args) => cpbatch::cmd::template::run(&args.into_config(), &mut stdout),
         Command::Rules { format } => cpbatch::cmd::rules::print(&mut stdout, format.into())
             .map(|_| 0)

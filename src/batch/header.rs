@@ -26,9 +26,34 @@ impl Layout {
         found(Column::Action) && found(Column::MemberId)
     }
 
+    /// True when the row's texts include a Member ID header: a roster's header row (SPEC 7).
+    pub fn is_roster_header_row(texts: &[&str]) -> bool {
+        texts
+            .iter()
+            .any(|t| Column::from_header(t) == Some(Column::MemberId))
+    }
+
     /// Maps a header row; F004 when a column required on every row is missing, F005 when
     /// two columns name the same canonical header.
     pub fn from_headers(path: &str, row: u32, texts: &[&str]) -> Result<Layout, FileError> {
+        let always: Vec<Column> = Column::ALL
+            .into_iter()
+            .filter(|c| c.requirement() == Requirement::Always)
+            .collect();
+        Layout::from_headers_requiring(path, row, texts, &always)
+    }
+
+    /// Maps a roster's header row (SPEC 7): Member ID and CP ID are required.
+    pub fn from_roster_headers(path: &str, row: u32, texts: &[&str]) -> Result<Layout, FileError> {
+        Layout::from_headers_requiring(path, row, texts, &[Column::MemberId, Column::CpId])
+    }
+
+    fn from_headers_requiring(
+        path: &str,
+        row: u32,
+        texts: &[&str],
+        required: &[Column],
+    ) -> Result<Layout, FileError> {
         let mut layout = Layout {
             header_row: row,
             headers: texts.iter().map(|t| t.to_string()).collect(),
@@ -49,10 +74,10 @@ impl Layout {
                 None => {}
             }
         }
-        let missing: Vec<&'static str> = Column::ALL
-            .into_iter()
-            .filter(|c| c.requirement() == Requirement::Always && layout.position(*c).is_none())
-            .map(Column::header)
+        let missing: Vec<&'static str> = required
+            .iter()
+            .filter(|c| layout.position(**c).is_none())
+            .map(|c| c.header())
             .collect();
         if !missing.is_empty() {
             return Err(FileError::MissingColumns {

@@ -83,14 +83,29 @@ pub fn read_batch_with<T: Send>(
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
 ) -> Result<(Batch, Vec<T>), FileError> {
-    read_batch_by(path, sheet, progress, work, Engine::Native)
+    read_batch_by(path, sheet, progress, work, (Engine::Native, Shape::Batch))
+}
+
+/// Reads a roster (SPEC 7) as a batch is read: its header row is the first with a Member
+/// ID header, and Member ID and CP ID are its required columns.
+pub fn read_roster(path: &Path, progress: &(dyn Fn(u64) + Sync)) -> Result<Batch, FileError> {
+    read_batch_by::<()>(path, None, progress, None, (Engine::Native, Shape::Roster))
+        .map(|(batch, _)| batch)
+}
+
+/// What a file read as a batch holds: a batch, or a roster (SPEC 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Batch,
+    Roster,
 }
 
 /// Reads a batch file with calamine's `.xlsx` reader instead of cpbatch's own: the
 /// reference that the differential test and the fuzzers hold the native reader to.
 #[doc(hidden)]
 pub fn read_batch_with_calamine(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> {
-    read_batch_by::<()>(path, sheet, &|_| {}, None, Engine::Calamine).map(|(batch, _)| batch)
+    read_batch_by::<()>(path, sheet, &|_| {}, None, (Engine::Calamine, Shape::Batch))
+        .map(|(batch, _)| batch)
 }
 
 /// Why a read stopped: the file's error, or rows out of order, which a second read sorts.
@@ -110,7 +125,7 @@ fn read_batch_by<T: Send>(
     sheet: Option<&str>,
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
-    engine: Engine,
+    (engine, shape): (Engine, Shape),
 ) -> Result<(Batch, Vec<T>), FileError> {
     let display = path.display().to_string();
     let unreadable = |reason: String| FileError::Unreadable {
@@ -137,7 +152,7 @@ fn read_batch_by<T: Send>(
             sheet,
             progress,
             work,
-            (order, engine),
+            (order, engine, shape),
         )
     };
     let (sheet_name, is_1904, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
@@ -176,13 +191,15 @@ fn read_sniffed<T: Send>(
     sheet: Option<&str>,
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
-    how: (RowOrder, Engine),
+    (order, engine, shape): (RowOrder, Engine, Shape),
 ) -> Result<ReadOnce<T>, Failure> {
+    let how = (order, engine);
     let read_done = AtomicBool::new(false);
     let (sender, receiver) = std::sync::mpsc::channel::<Streamed>();
     let (read, worked) = std::thread::scope(|scope| {
         let worker = work.map(|work| scope.spawn(|| run_work(receiver, work, &read_done)));
         let mut asm = Assembler::new(display, progress);
+        asm.roster = shape == Shape::Roster;
         if worker.is_some() {
             asm.stream = Some((sender, &read_done));
         }
@@ -264,6 +281,8 @@ pub(crate) struct Assembler<'p> {
     rows_read: u64,
     /// Where chunks of rows go as they are read, and the flag set once the file is read.
     stream: Option<(Sender<Streamed>, &'p AtomicBool)>,
+    /// A roster's header row and columns (SPEC 7) rather than a batch's.
+    roster: bool,
 }
 
 impl<'p> Assembler<'p> {
@@ -279,6 +298,7 @@ impl<'p> Assembler<'p> {
             rows: Vec::new(),
             rows_read: 0,
             stream: None,
+            roster: false,
         }
     }
 
@@ -339,14 +359,23 @@ impl<'p> Assembler<'p> {
     ) -> Result<(), FileError> {
         self.non_empty_rows += 1;
         let texts: Vec<&str> = cells.clone().map(|(_, cell)| cell.text).collect();
-        if Layout::is_header_row(&texts) {
+        let is_header = if self.roster {
+            Layout::is_roster_header_row(&texts)
+        } else {
+            Layout::is_header_row(&texts)
+        };
+        if is_header {
             let first_col = cells.clone().map(|(c, _)| c).min().unwrap_or(0);
             let last_col = cells.clone().map(|(c, _)| c).max().unwrap_or(0);
             let mut headers = vec![""; last_col - first_col + 1];
             for (col, cell) in cells {
                 headers[col - first_col] = cell.text;
             }
-            let layout = Layout::from_headers(self.path, source_row, &headers)?;
+            let layout = if self.roster {
+                Layout::from_roster_headers(self.path, source_row, &headers)?
+            } else {
+                Layout::from_headers(self.path, source_row, &headers)?
+            };
             self.first_col = first_col;
             self.width = layout.headers.len();
             if let Some((sender, _)) = &self.stream {
@@ -354,9 +383,7 @@ impl<'p> Assembler<'p> {
             }
             self.layout = Some(layout);
         } else if self.non_empty_rows >= HEADER_SEARCH_ROWS {
-            return Err(FileError::NoHeader {
-                path: self.path.to_string(),
-            });
+            return Err(self.no_header());
         }
         Ok(())
     }
@@ -367,11 +394,18 @@ impl<'p> Assembler<'p> {
             read_done.store(true, Ordering::Relaxed);
         }
         self.send_rows();
-        match self.layout {
-            Some(layout) => Ok((layout, self.rows, self.width)),
-            None => Err(FileError::NoHeader {
-                path: self.path.to_string(),
-            }),
+        match self.layout.take() {
+            Some(layout) => Ok((layout, std::mem::take(&mut self.rows), self.width)),
+            None => Err(self.no_header()),
+        }
+    }
+
+    fn no_header(&self) -> FileError {
+        let path = self.path.to_string();
+        if self.roster {
+            FileError::NoRosterHeader { path }
+        } else {
+            FileError::NoHeader { path }
         }
     }
 }

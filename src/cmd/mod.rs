@@ -1,5 +1,6 @@
-//! The commands, one module each: `validate`, `template`, `rules`.
+//! The commands, one module each: `validate`, `watch`, `template`, `rules`.
 
 pub mod rules;
 pub mod template;
 pub mod validate;
+pub mod watch;

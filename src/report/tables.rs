@@ -57,7 +57,7 @@ pub struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
-    fn new(
+    pub fn new(
         headers: Vec<String>,
         len: usize,
         row: impl Fn(usize) -> Vec<Value<'a>> + Sync + 'a,

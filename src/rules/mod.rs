@@ -7,6 +7,7 @@ pub mod format;
 pub mod reconcile;
 mod record;
 pub mod reference;
+pub mod watch;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -7,6 +7,7 @@
 //! creation date: the same inputs give the same bytes on every run.
 
 mod check;
+mod filled;
 mod instructions;
 mod package;
 mod replace;
@@ -15,11 +16,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatAlign,
-    Formula, Workbook, Worksheet, XlsxError, column_number_to_name,
+    DataValidation, DataValidationErrorStyle, Format, FormatAlign, Formula, Worksheet, XlsxError,
+    column_number_to_name,
 };
 
-use crate::catalog::RULES_VERSION;
 use crate::error::FileError;
 use crate::model::{
     Action, CellFormat, Column, CoverageType, Dmh, NO_WORDS, Program, ReasonCode, YES_WORDS,
@@ -32,6 +32,8 @@ pub const DEFAULT_FILE: &str = "cp-batch-template.xlsx";
 pub const BATCH_SHEET: &str = "Batch";
 pub const INSTRUCTIONS_SHEET: &str = "Instructions";
 pub const LISTS_SHEET: &str = "Lists";
+
+pub use filled::build_filled;
 
 /// The last row (0-based) the drop-down lists and formats cover: the whole sheet. A range
 /// costs the same few bytes in the file whatever its size, so there is no reason to stop short.
@@ -286,7 +288,7 @@ fn list_range(lists: &[ListColumn], list: List) -> Option<String> {
 }
 
 /// The formats of the template.
-struct Formats {
+pub(super) struct Formats {
     header: Format,
     title: Format,
     section: Format,
@@ -319,23 +321,10 @@ fn column_format(column: Column, formats: &Formats) -> Option<&Format> {
 
 /// The template workbook as bytes.
 pub fn build(reference: &Reference) -> Result<Vec<u8>, XlsxError> {
-    let formats = Formats::new();
-    let lists = lists(reference);
-    let mut workbook = Workbook::new();
-    let (y, m, d) = CREATED;
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_title("Community Partners batch template")
-            .set_comment(format!("cpbatch rules version {RULES_VERSION}"))
-            .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d)?),
-    );
-    batch_sheet(workbook.add_worksheet(), &lists, &formats)?;
-    instructions::write(workbook.add_worksheet(), &lists, &formats)?;
-    lists_sheet(workbook.add_worksheet(), &lists, &formats)?;
-    workbook.save_to_buffer()
+    filled::build_filled(reference, "Community Partners batch template", CREATED, &[])
 }
 
-fn batch_sheet(
+pub(super) fn batch_sheet(
     sheet: &mut Worksheet,
     lists: &[ListColumn],
     formats: &Formats,
@@ -387,7 +376,7 @@ fn not_in_list_message(column: Column, list: List) -> String {
     }
 }
 
-fn lists_sheet(
+pub(super) fn lists_sheet(
     sheet: &mut Worksheet,
     lists: &[ListColumn],
     formats: &Formats,

@@ -41,6 +41,23 @@ pub const REPORT_NAMES: [&str; 8] = [
 ];
 /// The file a run of several batches adds (SPEC 5.1).
 pub const RUN_SUMMARY: &str = "run-summary.json";
+/// The files of `cpbatch watch` (SPEC 7). A run of either command into a directory leaves
+/// there only its own reports: it knows the other's too.
+pub const WATCH_NAMES: [&str; 5] = [
+    "proposed.csv",
+    "proposed.xlsx",
+    "review.csv",
+    "review.xlsx",
+    "watch-summary.json",
+];
+
+/// Every name a run may write, or remove, at the top of `--out`.
+fn top_names() -> impl Iterator<Item = &'static str> {
+    REPORT_NAMES
+        .into_iter()
+        .chain([RUN_SUMMARY])
+        .chain(WATCH_NAMES)
+}
 
 /// The outputs of a run: staged, then committed whole, or dropped without a trace.
 pub struct Publisher {
@@ -219,8 +236,7 @@ pub fn lock_dir(dir: &Path) -> Result<File, FileError> {
 /// killed runs left there.
 pub fn staging_in(dir: &Path) -> Result<Staging, FileError> {
     let _locked = lock_dir(dir)?;
-    let mut leftovers: Vec<&str> = REPORT_NAMES.to_vec();
-    leftovers.push(RUN_SUMMARY);
+    let leftovers: Vec<&str> = top_names().collect();
     staging::remove_leftovers(dir, &leftovers);
     Staging::new_in(dir)
 }
@@ -272,7 +288,7 @@ fn out_steps(out: &Out) -> Vec<Step> {
             steps.push(Step::Remove(path));
         }
     };
-    for name in REPORT_NAMES.iter().chain([&RUN_SUMMARY]) {
+    for name in top_names() {
         stale(out.dir.join(name));
     }
     for folder in earlier.iter().chain(&out.folders) {
@@ -367,11 +383,7 @@ fn check_out(
         }
         _ => return usage("is a file, not a directory: name a directory for the reports".into()),
     };
-    let mut touched: Vec<PathBuf> = REPORT_NAMES
-        .iter()
-        .chain([&RUN_SUMMARY])
-        .map(|name| dir.join(name))
-        .collect();
+    let mut touched: Vec<PathBuf> = top_names().map(|name| dir.join(name)).collect();
     for folder in earlier_folders(dir).iter().chain(folders) {
         touched.extend(REPORT_NAMES.iter().map(|name| dir.join(folder).join(name)));
     }

@@ -1,0 +1,133 @@
+//! Who is watched (SPEC 7), and their judgements: without a roster, every member of the
+//! snapshot with a CP in EVS on the watch date (one pass over the whole snapshot); with one,
+//! every roster row, its member looked up as `validate` looks a batch's members up.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::{Config, roster};
+use crate::error::FileError;
+use crate::evs::{self, IdSet, MemberRecord, Snapshot};
+use crate::model::MemberId;
+use crate::reference::{Reference, Submitter};
+use crate::report::summary::EvsInput;
+use crate::rules::watch::{Evs, Judgement, Subject, Watch, canonical_layout, judge};
+
+/// The roster as `watch-summary.json` names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RosterInput {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+/// The watched members' judgements, and what the run read.
+pub struct Found {
+    /// The judgements with at least one finding, in source order (roster row, or line).
+    pub judgements: Vec<Judgement>,
+    /// Roster data rows, or snapshot members with a CP on D, after the submitter's scoping.
+    pub watched: usize,
+    /// `malformed_lines` counts the malformed lines of watched members.
+    pub evs: EvsInput,
+    pub roster: Option<RosterInput>,
+}
+
+pub(super) fn find(
+    config: &Config,
+    reference: &Reference,
+    submitter: Submitter<'_>,
+    workers: usize,
+) -> Result<Found, FileError> {
+    let layout = canonical_layout();
+    let watch = |snapshot| Watch {
+        reference,
+        date: config.date(),
+        check: &config.check,
+        snapshot,
+        submitter,
+        layout: &layout,
+    };
+    let (judged, snapshot, roster) = match &config.roster {
+        None => {
+            let found = evs::scan_cp_members(&config.evs, workers, &|_| {})?;
+            let watch = watch(&found.snapshot);
+            let judged: Vec<Judgement> = found
+                .members
+                .par_iter()
+                .filter_map(|id| {
+                    let evs = match found.snapshot.member(*id)? {
+                        MemberRecord::Segments(segments) => Evs::Segments(segments),
+                        MemberRecord::Malformed { line } => Evs::Malformed {
+                            line,
+                            good: found.good_segments(*id),
+                        },
+                    };
+                    let subject = Subject {
+                        roster: None,
+                        member: Some(*id),
+                        evs,
+                    };
+                    judge(&subject, &watch)
+                })
+                .collect();
+            (judged, found.snapshot, None)
+        }
+        Some(path) => {
+            let roster = roster::read(path, reference, &config.check)?;
+            let wanted: IdSet = roster.entries.iter().filter_map(|e| e.member).collect();
+            let snapshot = evs::scan(&config.evs, &wanted, workers, &|_| {})?;
+            let watch = watch(&snapshot);
+            let judged: Vec<Judgement> = roster
+                .entries
+                .par_iter()
+                .filter_map(|entry| {
+                    let evs = match entry.member.and_then(|id| snapshot.member(id)) {
+                        None => Evs::Absent,
+                        Some(MemberRecord::Segments(segments)) => Evs::Segments(segments),
+                        Some(MemberRecord::Malformed { line }) => {
+                            Evs::Malformed { line, good: &[] }
+                        }
+                    };
+                    let subject = Subject {
+                        roster: Some(entry),
+                        member: entry.member,
+                        evs,
+                    };
+                    judge(&subject, &watch)
+                })
+                .collect();
+            let input = RosterInput {
+                path: roster.batch.path.clone(),
+                sha256: roster.batch.sha256.clone(),
+                rows: roster.entries.len(),
+            };
+            (judged, snapshot, Some(input))
+        }
+    };
+    let evs = EvsInput {
+        malformed_lines: malformed_lines(&judged, &snapshot),
+        ..EvsInput::of(Some(&snapshot)).unwrap_or_else(|| unreachable!("a snapshot was read"))
+    };
+    let watched = judged.len();
+    let mut judgements: Vec<Judgement> = judged
+        .into_iter()
+        .filter(|j| !j.findings.is_empty())
+        .collect();
+    judgements.sort_by_key(|j| j.source);
+    Ok(Found {
+        judgements,
+        watched,
+        evs,
+        roster,
+    })
+}
+
+/// The malformed lines of the watched members, each member once.
+fn malformed_lines(judged: &[Judgement], snapshot: &Snapshot) -> u64 {
+    let malformed: HashMap<MemberId, u64> = snapshot.malformed_members().collect();
+    let mut members: Vec<MemberId> = judged.iter().filter_map(|j| j.member).collect();
+    members.sort_unstable();
+    members.dedup();
+    members.iter().filter_map(|m| malformed.get(m)).sum()
+}
