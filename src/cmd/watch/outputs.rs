@@ -210,7 +210,11 @@ fn review_table(found: &Found) -> Table<'_> {
             Value::Id(j.member_text.clone().into()),
             text(&j.last_name),
             text(&j.first_name),
-            j.date_of_birth.map_or(Value::Blank, Value::Date),
+            // Excel has no date before 1900: such a date stays text.
+            j.date_of_birth.map_or(Value::Blank, |d| match d.year() {
+                ..1900 => Value::Text(d.to_string().into()),
+                _ => Value::Date(d),
+            }),
             Value::Id(j.cp_id.clone().into()),
             Value::Id(j.plan_id.clone().into()),
             text(f.code.as_str()),
