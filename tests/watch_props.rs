@@ -76,7 +76,7 @@ fn line(m: usize, n: &[u8; 17]) -> String {
         pick(DOBS, n[2]).into(),
         pick(STARTS, n[3]).into(),
         pick(ENDS, n[4]).into(),
-        if n[16] % 29 == 0 {
+        if n[16].is_multiple_of(29) {
             "BAD".into()
         } else {
             pick(COVERAGE, n[5]).into()
