@@ -395,3 +395,74 @@ fn progress_bars_show_no_member_data() {
     );
     assert_private("progress", &terminal);
 }
+
+/// `cpbatch watch` (SPEC 7): its findings go to stdout; stderr names files and codes only,
+/// with and without a roster, on success and on every refusal.
+#[test]
+fn watch_shows_no_member_data_on_stderr() {
+    let case = Case::new();
+    let header = "member_id,last_name,first_name,date_of_birth,elig_start,elig_end,coverage_type,plan_id,medicare,other_insurance,nursing_facility,dmh_affiliation,zip,cp_id,cp_start,date_of_death";
+    let lines = [
+        format!(
+            "{},{LAST},{FIRST},1931-07-17,2020-01-01,,STANDARD,ACPP01,N,N,N,NONE,02118,BHCP01,2024-01-01,2026-11-01",
+            IDS[0]
+        ),
+        format!(
+            "{},{LAST}1,{FIRST},1931-07-17,2020-01-01,,STANDARD,ACPP01,N,N,N,NONE,02118,BHCP01,,",
+            IDS[1]
+        ),
+        format!("{},{LAST},{FIRST},1931-07-17,not a date", IDS[1]),
+        format!(
+            "{},{LAST},{FIRST},1931-07-17,2020-01-01,,STANDARD,ACPP01,N,N,N,NONE,02118,BHCP01,,",
+            IDS[2]
+        ),
+    ];
+    std::fs::write(
+        case.path("evs.csv"),
+        format!("{header}\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    let roster = format!(
+        "Member ID,CP ID,Last Name,Date of Birth\n{},BHCP01,{LAST},{}\n{}9,BHCP01,{FIRST},{}\n{},BHCP02,{LAST},{}\n",
+        IDS[0], BIRTH[0], IDS[2], BIRTH[1], IDS[2], BIRTH[2]
+    );
+    std::fs::write(case.path("roster.csv"), roster).unwrap();
+    std::fs::write(
+        case.path("no-cp.csv"),
+        format!("Member ID,Last Name\n{},{LAST}\n", IDS[0]),
+    )
+    .unwrap();
+    std::fs::write(case.path("bad.xlsx"), format!("{LAST} is not a workbook")).unwrap();
+    let watch = |extra: &[&str]| {
+        let mut all = args(&["watch", "--evs", &case.arg("evs.csv"), "--as-of", AS_OF]);
+        all.extend(args(extra));
+        all
+    };
+    let out = case.arg("out");
+    assert_eq!(check("watch", &watch(&[])), 1);
+    assert_eq!(check("watch --out", &watch(&["--out", &out])), 1);
+    assert_eq!(
+        check(
+            "watch --roster",
+            &watch(&["--roster", &case.arg("roster.csv"), "--out", &out])
+        ),
+        1
+    );
+    assert_eq!(
+        check(
+            "watch --submitter",
+            &watch(&["--submitter", "BHCP01", "--threads", "1"])
+        ),
+        1
+    );
+    for refused in [
+        watch(&["--roster", &case.arg("no-cp.csv")]),
+        watch(&["--roster", &case.arg("bad.xlsx")]),
+        watch(&["--roster", &case.arg("missing.csv")]),
+        watch(&["--submitter", "NOBODY"]),
+        watch(&["--effective", "2025-01-01"]),
+        args(&["watch", "--evs", &case.arg("roster.csv"), "--as-of", AS_OF]),
+    ] {
+        assert_eq!(check("refused watch", &refused), 2, "{refused:?}");
+    }
+}
