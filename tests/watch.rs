@@ -245,7 +245,7 @@ fn m001_deceased_proposes_a_deceased_disenrollment() {
         "DECEASED",
         "MASSHEALTH",
     ];
-    assert_eq!(row.cells, expected.map(String::from));
+    assert_eq!(row.cells(), expected);
 }
 
 #[test]
@@ -255,7 +255,7 @@ fn m002_no_segment_covers_the_watch_date() {
     let (message, _) = only(&found, M1, Code::M002);
     assert!(message.contains("ended on 2026-10-31"), "{message}");
     let row = of(&found, M1).0.proposal.as_ref().unwrap();
-    assert_eq!(row.cells[16], "INELIGIBLE");
+    assert_eq!(row.cells()[16], "INELIGIBLE");
     assert_eq!(
         found.watched, 1,
         "watched through the DISENROLL fallback segment"
@@ -590,8 +590,8 @@ fn the_plan_id_of_a_proposal_falls_back_to_earlier_segments_then_blank_for_dmh()
         ),
     ]);
     let found = case.watch(false, "MASSHEALTH");
-    assert_eq!(of(&found, M1).0.proposal.as_ref().unwrap().cells[8], "M1");
-    assert_eq!(of(&found, M2).0.proposal.as_ref().unwrap().cells[8], "");
+    assert_eq!(of(&found, M1).0.proposal.as_ref().unwrap().cells()[8], "M1");
+    assert_eq!(of(&found, M2).0.proposal.as_ref().unwrap().cells()[8], "");
 }
 
 #[test]
@@ -655,7 +655,10 @@ fn the_submitter_keeps_the_members_it_may_act_on() {
     ]);
     let by_cp = case.watch(false, "b2");
     assert_eq!(by_cp.watched, 1);
-    assert_eq!(of(&by_cp, M2).0.proposal.as_ref().unwrap().cells[17], "B2");
+    assert_eq!(
+        of(&by_cp, M2).0.proposal.as_ref().unwrap().cells()[17],
+        "B2"
+    );
     let by_plan = case.watch(false, "M1");
     assert_eq!(by_plan.watched, 2);
     codes(&by_plan, M3);

@@ -14,8 +14,12 @@ pub(super) trait DataLines {
 
 /// Builds the snapshot from the chunk results of a pass, in file order.
 pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
-    let (mut found, segments) =
-        numbered(chunks.into_iter().map(|c| (c.lines, c.data_lines, c.found)));
+    let (mut found, segments) = numbered(
+        chunks
+            .into_iter()
+            .map(|c| (c.lines, c.data_lines, c.found))
+            .collect(),
+    );
     // Group by member, keeping line order within a member.
     found.sort_unstable_by_key(|(id, parsed)| (*id, line_of(parsed)));
     let mut snapshot = Snapshot::from_found(path, found);
@@ -26,8 +30,9 @@ pub(super) fn assemble(path: &Path, chunks: Vec<ChunkResult>) -> Snapshot {
 /// What chunks found, `(lines, data lines, lines found)` in file order, with each line
 /// numbered in the file (the header is line 1; each chunk starts where the previous one
 /// ended); and the data lines of every chunk.
-pub(super) fn numbered(chunks: impl Iterator<Item = (u64, u64, Vec<Found>)>) -> (Vec<Found>, u64) {
-    let mut found: Vec<Found> = Vec::new();
+pub(super) fn numbered(chunks: Vec<(u64, u64, Vec<Found>)>) -> (Vec<Found>, u64) {
+    // Sized once: a million members' lines are not copied as the vector grows.
+    let mut found: Vec<Found> = Vec::with_capacity(chunks.iter().map(|c| c.2.len()).sum());
     let mut first_line = 2u64;
     let mut segments = 0;
     for (lines, data_lines, chunk_found) in chunks {

@@ -84,10 +84,15 @@ pub fn scan_cp_members(
     apart.dedup();
     let kept =
         |id: &MemberId| with_cp.binary_search(id).is_ok() && apart.binary_search(id).is_err();
-    let (mut found, segments) = numbered(chunks.into_iter().map(|c| {
-        let found = c.found.into_iter().filter(|(id, _)| kept(id)).collect();
-        (c.lines, c.data_lines, found)
-    }));
+    let (mut found, segments) = numbered(
+        chunks
+            .into_iter()
+            .map(|c| {
+                let found = c.found.into_iter().filter(|(id, _)| kept(id)).collect();
+                (c.lines, c.data_lines, found)
+            })
+            .collect(),
+    );
     if !apart.is_empty() {
         found.extend(read_again(path, &apart, workers)?);
     }
@@ -145,7 +150,8 @@ fn read_again(path: &Path, members: &[MemberId], workers: usize) -> Result<Vec<F
         again
             .chunks
             .into_iter()
-            .map(|c| (c.lines, c.data_lines, c.found)),
+            .map(|c| (c.lines, c.data_lines, c.found))
+            .collect(),
     )
     .0)
 }

@@ -18,7 +18,7 @@ pub fn build_filled(
     reference: &Reference,
     title: &str,
     created: (u16, u8, u8),
-    rows: &[&[String; 18]],
+    rows: &[[&str; 18]],
 ) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let lists = lists(reference);
@@ -40,12 +40,12 @@ pub fn build_filled(
 
 fn write_rows(
     sheet: &mut Worksheet,
-    rows: &[&[String; 18]],
+    rows: &[[&str; 18]],
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     for (index, cells) in rows.iter().enumerate() {
         let row = index as u32 + 1;
-        for (column, text) in Column::ALL.into_iter().zip(cells.iter()) {
+        for (column, text) in Column::ALL.into_iter().zip(cells.iter().copied()) {
             let col = column as u16;
             if text.is_empty() {
                 continue;

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use super::{Config, roster};
@@ -48,6 +50,13 @@ pub(super) fn find(
         submitter,
         layout: &layout,
     };
+    // Only the judgements with findings are kept: most watched members have none.
+    let watched = AtomicUsize::new(0);
+    let kept = |judgement: Option<Judgement>| {
+        let judgement = judgement?;
+        watched.fetch_add(1, Ordering::Relaxed);
+        (!judgement.findings.is_empty()).then_some(judgement)
+    };
     let (judged, snapshot, roster) = match &config.roster {
         None => {
             let found = evs::scan_cp_members(&config.evs, workers, &|_| {})?;
@@ -68,7 +77,7 @@ pub(super) fn find(
                         member: Some(*id),
                         evs,
                     };
-                    judge(&subject, &watch)
+                    kept(judge(&subject, &watch))
                 })
                 .collect();
             (judged, found.snapshot, None)
@@ -94,7 +103,7 @@ pub(super) fn find(
                         member: entry.member,
                         evs,
                     };
-                    judge(&subject, &watch)
+                    kept(judge(&subject, &watch))
                 })
                 .collect();
             let input = RosterInput {
@@ -109,15 +118,11 @@ pub(super) fn find(
         malformed_lines: malformed_lines(&judged, &snapshot),
         ..EvsInput::of(Some(&snapshot)).unwrap_or_else(|| unreachable!("a snapshot was read"))
     };
-    let watched = judged.len();
-    let mut judgements: Vec<Judgement> = judged
-        .into_iter()
-        .filter(|j| !j.findings.is_empty())
-        .collect();
+    let mut judgements = judged;
     judgements.sort_by_key(|j| j.source);
     Ok(Found {
         judgements,
-        watched,
+        watched: watched.into_inner(),
         evs,
         roster,
     })

@@ -111,7 +111,7 @@ pub(super) fn emit(
         if config.formats.xlsx {
             let as_of = config.check.as_of;
             let created = (as_of.year() as u16, as_of.month() as u8, as_of.day() as u8);
-            let rows: Vec<&[String; 18]> = proposed.iter().map(|r| &r.cells).collect();
+            let rows: Vec<[&str; 18]> = proposed.iter().map(|r| r.cells()).collect();
             let title = "Community Partners batch proposed by cpbatch watch";
             let bytes = crate::cmd::template::build_filled(reference, title, created, &rows)
                 .map_err(|e| xlsx_error(&dir, "proposed.xlsx", e))?;
@@ -164,7 +164,7 @@ fn proposed_rows(found: &Found) -> Vec<&ProposedRow> {
     let mut rows: Vec<&ProposedRow> = found
         .judgements
         .iter()
-        .filter_map(|j| j.proposal.as_ref())
+        .filter_map(|j| j.proposal.as_deref())
         .collect();
     rows.sort_by_key(|r| r.member);
     rows
@@ -174,9 +174,9 @@ fn proposed_table<'a>(rows: &'a [&'a ProposedRow]) -> Table<'a> {
     let headers = Column::ALL.iter().map(|c| c.header().to_string()).collect();
     Table::new(headers, rows.len(), move |i| {
         rows[i]
-            .cells
-            .iter()
-            .map(|text| match text.as_str() {
+            .cells()
+            .into_iter()
+            .map(|text| match text {
                 "" => Value::Blank,
                 text => Value::Text(text.into()),
             })

@@ -81,7 +81,7 @@ pub struct Judgement {
     pub cp_id: String,
     pub plan_id: String,
     pub findings: Vec<WatchFinding>,
-    pub proposal: Option<ProposedRow>,
+    pub proposal: Option<Box<ProposedRow>>,
 }
 
 /// What every judgement of one run shares.
@@ -131,10 +131,6 @@ pub fn judge(subject: &Subject<'_, '_>, watch: &Watch<'_>) -> Option<Judgement> 
     if !in_scope(watch, cp_text, &on, roster_plan) {
         return None;
     }
-    let identity = match subject.evs {
-        Evs::Segments(_) | Evs::Malformed { .. } => on.identity(),
-        Evs::Absent => None,
-    };
     let mut judgement = Judgement {
         source: match (roster, on.segment) {
             (Some(r), _) => Source::Roster(r.source_row),
@@ -145,28 +141,42 @@ pub fn judge(subject: &Subject<'_, '_>, watch: &Watch<'_>) -> Option<Judgement> 
             (None, r) => r.map(|r| r.member_text.clone()).unwrap_or_default(),
         },
         member: subject.member,
-        last_name: identity.map_or_else(
-            || roster.and_then(|r| r.last_name.clone()).unwrap_or_default(),
-            |s| s.last_name.to_string(),
-        ),
-        first_name: identity.map_or_else(
-            || {
-                roster
-                    .and_then(|r| r.first_name.clone())
-                    .unwrap_or_default()
-            },
-            |s| s.first_name.to_string(),
-        ),
-        date_of_birth: match identity {
-            Some(s) => s.date_of_birth,
-            None => roster.and_then(|r| r.date_of_birth),
-        },
+        last_name: String::new(),
+        first_name: String::new(),
+        date_of_birth: None,
         cp_id: cp.map_or_else(|| cp_text.to_string(), |cp| cp.id.clone()),
-        plan_id: on.plan().to_string(),
+        plan_id: String::new(),
         findings: Vec::new(),
         proposal: None,
     };
     findings(subject, watch, &on, cp, &mut judgement);
+    // Names and dates only for the review list: a disenrollment carries its own.
+    if judgement
+        .findings
+        .iter()
+        .any(|f| f.code.severity() != crate::catalog::Severity::Disenroll)
+    {
+        let identity = match subject.evs {
+            Evs::Segments(_) | Evs::Malformed { .. } => on.identity(),
+            Evs::Absent => None,
+        };
+        let from_roster = |field: fn(&RosterEntry) -> &Option<String>| {
+            roster.and_then(|r| field(r).clone()).unwrap_or_default()
+        };
+        judgement.last_name = identity.map_or_else(
+            || from_roster(|r| &r.last_name),
+            |s| s.last_name.to_string(),
+        );
+        judgement.first_name = identity.map_or_else(
+            || from_roster(|r| &r.first_name),
+            |s| s.first_name.to_string(),
+        );
+        judgement.date_of_birth = match identity {
+            Some(s) => s.date_of_birth,
+            None => roster.and_then(|r| r.date_of_birth),
+        };
+        judgement.plan_id = on.plan().to_string();
+    }
     Some(judgement)
 }
 
@@ -261,7 +271,7 @@ fn findings(
         let errors = propose::errors_of(&row, &watch.context());
         if errors.is_empty() {
             push(out, code, why);
-            out.proposal = Some(row);
+            out.proposal = Some(Box::new(row));
         } else {
             let message = format!(
                 "{code} ({why}), but the disenrollment cannot be written as a row validate accepts: {}",

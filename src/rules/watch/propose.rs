@@ -16,16 +16,39 @@ use crate::rules::reconcile::Lookup;
 use crate::rules::{Code, Context, Finding, Record, Val, check_row};
 
 /// One row of the proposed batch: its values in the order of [`Column::ALL`], as text
-/// (dates as `YYYY-MM-DD`).
+/// (dates as `YYYY-MM-DD`). Held in one string: a watch may propose many rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposedRow {
     pub member: MemberId,
-    pub cells: [String; 18],
+    text: Box<str>,
+    ends: [u32; 18],
 }
 
 impl ProposedRow {
+    fn new(member: MemberId, cells: [String; 18]) -> ProposedRow {
+        let mut text = String::with_capacity(cells.iter().map(String::len).sum());
+        let ends = cells.map(|cell| {
+            text.push_str(&cell);
+            text.len() as u32
+        });
+        ProposedRow {
+            member,
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
     pub fn get(&self, column: Column) -> &str {
-        &self.cells[column as usize]
+        let i = column as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text
+            .get(start..self.ends[i] as usize)
+            .unwrap_or_default()
+    }
+
+    /// The values in the order of [`Column::ALL`].
+    pub fn cells(&self) -> [&str; 18] {
+        Column::ALL.map(|column| self.get(column))
     }
 }
 
@@ -70,14 +93,14 @@ pub fn disenrollment(
         Column::ReasonCode => reason.as_str().to_string(),
         Column::SubmitterId => submitter.to_string(),
     });
-    ProposedRow { member, cells }
+    ProposedRow::new(member, cells)
 }
 
 /// The errors `validate` gives the row (with `--evs`), in column order.
 pub fn errors_of(row: &ProposedRow, ctx: &Context<'_>) -> Vec<Finding> {
     let cells: Vec<RawCell<'_>> = row
-        .cells
-        .iter()
+        .cells()
+        .into_iter()
         .map(|text| RawCell {
             kind: if text.is_empty() {
                 CellKind::Empty
