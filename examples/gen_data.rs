@@ -4,6 +4,7 @@
 //! cargo run --release --example gen_data -- demo fixtures/demo
 //! cargo run --release --example gen_data -- snapshot OUT.csv[.gz] [--members N]
 //! cargo run --release --example gen_data -- batch OUT.xlsx|OUT.csv --rows N [--members N]
+//! cargo run --release --example gen_data -- watch DIR [--members N] [--cp CP]
 //! ```
 //!
 //! Member `i` is a pure function of the seed and `i`, so a batch drawn from the first N
@@ -17,6 +18,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use cpbatch::model::{Column, Program, age_on};
 use cpbatch::reference::{Cp, Plan, Reference};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+
+#[path = "gen_data/watch.rs"]
+mod watch;
 
 const SEED: u64 = 0x0C9B_A7C4;
 const AS_OF: (i32, u32, u32) = (2026, 11, 23);
@@ -704,6 +708,12 @@ fn flag(args: &[String], name: &str, default: u64) -> u64 {
         .map_or(default, |v| v.parse().expect("a number"))
 }
 
+/// The watch snapshot and roster of `gen_data watch` (also used by tests/watch_generated.rs).
+pub(crate) fn generate_watch(dir: &Path, members: u64, cp: &str) -> std::io::Result<()> {
+    let reference = Reference::built_in().expect("built-in roster");
+    watch::write(dir, members, cp, &World::new(&reference))
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let reference = Reference::built_in().expect("built-in roster");
@@ -722,8 +732,10 @@ fn main() -> std::io::Result<()> {
                 0.22,
                 &["MassHealth CP Program - Enrollment batch (FICTIONAL DEMO DATA)"],
             );
+            let all: Vec<Member<'_>> = (0..members).map(|i| world.member(i)).collect();
+            watch::write_roster(&dir.join("roster.xlsx"), "BHCP01", &all)?;
             eprintln!(
-                "wrote {}/batch.xlsx (300 rows) and evs.csv ({members} members)",
+                "wrote {}/batch.xlsx (300 rows), evs.csv ({members} members) and roster.xlsx (BHCP01)",
                 dir.display()
             );
         }
@@ -740,9 +752,19 @@ fn main() -> std::io::Result<()> {
             write_batch(path, rows, members, &world, 0.08, &[]);
             eprintln!("wrote {} ({rows} rows)", path.display());
         }
+        Some("watch") => {
+            let dir = Path::new(args.get(1).expect("an output directory"));
+            let members = flag(&args, "--members", 100_000);
+            let cp = args
+                .iter()
+                .position(|a| a == "--cp")
+                .and_then(|i| args.get(i + 1))
+                .map_or("BHCP01", String::as_str);
+            generate_watch(dir, members, cp)?;
+        }
         _ => {
             eprintln!(
-                "usage: gen_data demo [DIR] | snapshot OUT [--members N] | batch OUT --rows N [--members N]"
+                "usage: gen_data demo [DIR] | snapshot OUT [--members N] | batch OUT --rows N [--members N] | watch DIR [--members N] [--cp CP]"
             );
             std::process::exit(2);
         }
