@@ -5,9 +5,12 @@
 #   (c) cpbatch validate BATCH --evs SNAPSHOT --format csv --out DIR,
 # each RUNS times (default 3), and prints the median wall time, peak RSS and c/(a+b), c/b.
 #
-# and (issue 4) the W1 run with the workbook reports against the csv-only one.
+# and (issue 4) the W1 run with the workbook reports against the csv-only one;
+# and (issue 12) cpbatch watch: without a roster over the whole snapshot against (b)
+# (target <= 1.2 x, peak RSS < 200 MB), and with a 10,000-row roster (the W2 batch, read as
+# a roster) against validate of that batch.
 #
-#   bash bench/run.sh [W1|W2|X1|ALL]   data is generated under bench/data/ on first use
+#   bash bench/run.sh [W1|W2|X1|WATCH|ALL]   data is generated under bench/data/ on first use
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -71,10 +74,34 @@ print(f"  xlsx/csv wall = {xw / cw:.2f}   RSS +{xm - cm:.0f} MB")
 PY
 }
 
+# Issue 12: cpbatch watch.
+watch_bench() {
+  local b w r v
+  b=$(measure $BIN/examples/floor_csv "$DATA/evs.csv")
+  w=$(measure $BIN/cpbatch watch --evs "$DATA/evs.csv" --as-of 2026-11-23 \
+        --format csv --out "$DATA/out-watch" --quiet)
+  r=$(measure $BIN/cpbatch watch --evs "$DATA/evs.csv" --roster "$DATA/b10k.xlsx" \
+        --as-of 2026-11-23 --format csv --out "$DATA/out-watch-roster" --quiet)
+  v=$(measure $BIN/cpbatch validate "$DATA/b10k.xlsx" --evs "$DATA/evs.csv" --as-of 2026-11-23 \
+        --format csv --out "$DATA/out-W2" --quiet)
+  python3 - "$b" "$w" "$r" "$v" "$DATA/out-watch/watch-summary.json" <<'PY'
+import json, sys
+(bw, bm), (ww, wm), (rw, rm), (vw, vm) = [tuple(float(x) for x in s.split()) for s in sys.argv[1:5]]
+counts = json.load(open(sys.argv[5]))["counts"]
+print("WATCH: (median of runs; peak RSS)")
+print(f"  (b) csv floor                  {bw:7.2f} s  {bm:6.0f} MB")
+print(f"  watch, no roster               {ww:7.2f} s  {wm:6.0f} MB   watch/b = {ww / bw:.2f}")
+print(f"      {counts['watched']:,} watched, {counts['proposed']:,} proposed, {counts['review']:,} to review")
+print(f"  watch --roster (10,000 rows)   {rw:7.2f} s  {rm:6.0f} MB")
+print(f"  validate (10,000 rows)         {vw:7.2f} s  {vm:6.0f} MB   roster/validate = {rw / vw:.2f}")
+PY
+}
+
 case "$WHICH" in
   W1) workload W1 "$DATA/b1m.xlsx" 1048575 ;;
   W2) workload W2 "$DATA/b10k.xlsx" 10000 ;;
   X1) reports W1 "$DATA/b1m.xlsx" ;;
+  WATCH) watch_bench ;;
   *) workload W2 "$DATA/b10k.xlsx" 10000; workload W1 "$DATA/b1m.xlsx" 1048575
-     reports W1 "$DATA/b1m.xlsx" ;;
+     reports W1 "$DATA/b1m.xlsx"; watch_bench ;;
 esac
