@@ -87,9 +87,9 @@ pub fn scan_cp_members(
     let (mut found, segments) = numbered(
         chunks
             .into_iter()
-            .map(|c| {
-                let found = c.found.into_iter().filter(|(id, _)| kept(id)).collect();
-                (c.lines, c.data_lines, found)
+            .map(|mut c| {
+                c.found.retain(|(id, _)| kept(id));
+                (c.lines, c.data_lines, c.found)
             })
             .collect(),
     );
@@ -224,6 +224,9 @@ fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
     }
     result.others.sort_unstable();
     result.others.dedup();
+    // Held until the pass ends: no spare capacity.
+    result.others.shrink_to_fit();
+    result.found.shrink_to_fit();
     result
 }
 

@@ -72,21 +72,25 @@ pub(super) fn emit(
         .iter()
         .filter(|j| j.findings.iter().any(|f| is_review(f.code)))
         .count();
-    let mut lines = String::new();
-    if !config.quiet {
-        for judgement in &found.judgements {
-            for finding in &judgement.findings {
-                lines.push_str(&console_line(judgement, finding));
-                lines.push('\n');
+    let mut print = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(&mut *stdout);
+        if !config.quiet {
+            for judgement in &found.judgements {
+                for finding in &judgement.findings {
+                    writeln!(out, "{}", console_line(judgement, finding))?;
+                }
             }
         }
-    }
-    lines.push_str(&format!(
-        "{} members watched: {} to disenroll, {review} to review\n",
-        found.watched,
-        proposed.len()
-    ));
-    match stdout.write_all(lines.as_bytes()) {
+        writeln!(
+            out,
+            "{} members watched: {} to disenroll, {review} to review",
+            found.watched,
+            proposed.len()
+        )?;
+        out.flush()
+    };
+    // A closed pipe (`cpbatch watch … | head`) has seen enough: the outputs are still written.
+    match print() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             return Err(output_error(Path::new("stdout"), &e));
         }
