@@ -465,4 +465,24 @@ fn watch_shows_no_member_data_on_stderr() {
     ] {
         assert_eq!(check("refused watch", &refused), 2, "{refused:?}");
     }
+    // With a terminal for stderr, the scan's bar is drawn, and shows no member data.
+    let command = format!(
+        "{} watch --evs {} --as-of {AS_OF} > {} ",
+        env!("CARGO_BIN_EXE_cpbatch"),
+        case.arg("evs.csv"),
+        case.arg("stdout.txt"),
+    );
+    let typescript = case.path("typescript");
+    let Ok(ran) = Command::new("script")
+        .args(["-q", "-e", "-c", &command])
+        .arg(&typescript)
+        .output()
+    else {
+        eprintln!("note: `script` is not available; progress bars were not checked");
+        return;
+    };
+    assert_eq!(ran.status.code(), Some(1), "{ran:?}");
+    let terminal = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(terminal.contains("scanning EVS snapshot"), "{terminal}");
+    assert_private("watch progress", &terminal);
 }

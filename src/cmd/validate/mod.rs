@@ -24,7 +24,8 @@ mod read;
 mod snapshot;
 use outputs::ReportContext;
 use read::{Entry, read};
-use snapshot::{INDEX_FROM_BATCH_BYTES, IndexThread, batch_bytes, bytes_bar, scan_snapshot};
+pub(crate) use snapshot::bytes_bar;
+use snapshot::{INDEX_FROM_BATCH_BYTES, IndexThread, batch_bytes, scan_snapshot};
 
 /// A batch of the run: judged, or refused with a file-level error (F001–F005).
 pub struct Checked {

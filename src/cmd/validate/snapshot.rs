@@ -114,7 +114,7 @@ pub(super) fn batch_bytes(config: &Config) -> u64 {
 }
 
 /// A bar for the snapshot: bytes read of the file's size (never member data).
-pub(super) fn bytes_bar(path: &Path, doing: &str) -> ProgressBar {
+pub(crate) fn bytes_bar(path: &Path, doing: &str) -> ProgressBar {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size);
     if let Ok(style) = ProgressStyle::with_template(&format!(

@@ -57,9 +57,17 @@ pub(super) fn find(
         watched.fetch_add(1, Ordering::Relaxed);
         (!judgement.findings.is_empty()).then_some(judgement)
     };
+    // A bar for the snapshot's bytes, only on a terminal (SPEC 4.1): never member data.
+    let bar = (!config.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| crate::cmd::validate::bytes_bar(&config.evs, "scanning"));
+    let tick = |read: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(read);
+        }
+    };
     let (judged, snapshot, roster) = match &config.roster {
         None => {
-            let found = evs::scan_cp_members(&config.evs, workers, &|_| {})?;
+            let found = evs::scan_cp_members(&config.evs, workers, &tick)?;
             let watch = watch(&found.snapshot);
             let judged: Vec<Judgement> = found
                 .members
@@ -85,7 +93,7 @@ pub(super) fn find(
         Some(path) => {
             let roster = roster::read(path, reference, &config.check)?;
             let wanted: IdSet = roster.entries.iter().filter_map(|e| e.member).collect();
-            let snapshot = evs::scan(&config.evs, &wanted, workers, &|_| {})?;
+            let snapshot = evs::scan(&config.evs, &wanted, workers, &tick)?;
             let watch = watch(&snapshot);
             let judged: Vec<Judgement> = roster
                 .entries
@@ -114,6 +122,9 @@ pub(super) fn find(
             (judged, snapshot, Some(input))
         }
     };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let evs = EvsInput {
         malformed_lines: malformed_lines(&judged, &snapshot),
         ..EvsInput::of(Some(&snapshot)).unwrap_or_else(|| unreachable!("a snapshot was read"))
