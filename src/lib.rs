@@ -10,7 +10,7 @@
 //! - values: `model` (columns, codes, IDs, dates), the rule `catalog`, `shown` (terminal
 //!   text), and `sys` (I/O reasons, hashing, thread priority); `error` names the catalog;
 //! - readers: `batch`, `evs`, `reference`;
-//! - checks: `rules`, one file per stage; the decision: [`judge`];
+//! - checks: `rules`, one file per stage; the decision: `judge` (`src/judge.rs`);
 //! - writers: `report`, with the atomic staging every command shares;
 //! - commands: `cmd::validate`, `cmd::template`, `cmd::rules`, one module each;
 //! - `cli` (clap, turned into plain values), then `main`.
