@@ -69,6 +69,8 @@ pub struct Config {
     pub threads: Option<usize>,
     pub evs_read: EvsRead,
     pub quiet: bool,
+    /// Judge each batch alone: no B003 across the batches of the run (SPEC 5.1).
+    pub independent: bool,
     /// Show progress bars on stderr (only ever when it is a terminal).
     pub progress: bool,
     pub check: CheckConfig,

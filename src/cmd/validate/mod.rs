@@ -197,7 +197,8 @@ fn judge(
             verdict,
         });
     }
-    {
+    // The check across batches (B003), unless each batch is to be judged alone.
+    if !config.independent {
         let mut processed: Vec<(&str, &mut [crate::rules::RowOutcome])> = batches
             .iter_mut()
             .filter_map(|run| {
@@ -228,15 +229,20 @@ fn emit(
     ctx: &ReportContext<'_>,
 ) -> Result<i32, FileError> {
     let mut status = 0;
+    let named = batches.len() > 1;
     for run in batches {
         match &run.verdict {
             Ok(judged) => {
-                console_result(console::print(stdout, judged, ctx.config.quiet))?;
+                console_result(console::print(stdout, judged, ctx.config.quiet, named))?;
                 if judged.rejected() > 0 {
                     status = 1;
                 }
             }
             Err(error) => {
+                // On stdout too, so that a log of the run lists every batch (SPEC 5.1).
+                let path = run.path.display().to_string();
+                let line = console::refused_line(&path, error);
+                console_result(writeln!(stdout, "{}", crate::shown::escaped(&line)))?;
                 eprintln!("cpbatch: {}", error.display_with_code());
                 status = 1;
             }
