@@ -131,3 +131,58 @@ fn help_of_every_command_shows_examples_and_exit_statuses() {
         assert!(run.stdout.contains("\n  2  "), "{command}: {}", run.stdout);
     }
 }
+
+/// Runs `cpbatch ARGS` with stderr on a terminal (a pty from util-linux `script`, which
+/// .ci/run installs when missing) and stdout to /dev/null: what the terminal showed.
+fn on_a_terminal(args: &[&str]) -> String {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_cpbatch"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let output = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} >/dev/null", quoted.join(" ")),
+            "/dev/null",
+        ])
+        .env("TERM", "xterm")
+        .output()
+        .expect("util-linux `script` (bsdutils) is needed: .ci/run installs it");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn progress_bars_end_at_the_true_count_and_the_writing_has_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("big.csv");
+    let ids: Vec<String> = (0..20_000).map(|i| format!("1{i:011}")).collect();
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|id| row_with(&[("Member ID", id.as_str())]))
+        .collect();
+    write_csv(&batch, &rows);
+    let out = dir.path().join("out");
+    let shown = on_a_terminal(&[
+        "validate",
+        batch.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(shown.contains(": 20,000 rows"), "{shown:?}");
+    assert!(shown.contains("reports written"), "{shown:?}");
+    // Never member data: not an ID, not a name.
+    assert!(
+        !shown.contains(&ids[0][..]) && !shown.contains("Rivera"),
+        "{shown:?}"
+    );
+    // --quiet: no bar at all.
+    let quiet = on_a_terminal(&["validate", batch.to_str().unwrap(), "--as-of", AS_OF, "-q"]);
+    assert!(
+        !quiet.contains("rows") && !quiet.contains("reports"),
+        "{quiet:?}"
+    );
+}
