@@ -132,6 +132,8 @@ catalog! {
         "A column header matches no known header. Reported once per file; its values are carried through to the rejected report unchanged.";
     W002 Warning Format "Member ID padded"
         "Member ID was a number with fewer than 12 digits and was left-padded with zeros (Excel drops leading zeros). Format the column as text to keep them.";
+    W006 Warning Format "Text read as Windows-1252"
+        "A delimited text batch is not UTF-8 and was read as Windows-1252 (Excel's \"CSV\" on Windows). Reported once per file; save it as \"CSV UTF-8\" to be sure every character is read as typed.";
     C001 Error Reference "Unknown CP"
         "CP ID, or From CP ID on a TRANSFER row, is not in the CP roster.";
     C002 Error Reference "CP program mismatch"

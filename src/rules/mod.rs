@@ -215,3 +215,17 @@ pub fn file_findings(layout: &Layout) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// W006 (SPEC 2.1, 3.2): a text batch that was not UTF-8, read as Windows-1252; once.
+pub fn encoding_findings(encoding: Option<crate::batch::text::TextEncoding>) -> Vec<Finding> {
+    use crate::batch::text::TextEncoding;
+    match encoding {
+        Some(TextEncoding::Windows1252) => vec![Finding {
+            source_row: None,
+            column: None,
+            code: Code::W006,
+            message: "the file is not UTF-8 text: it was read as Windows-1252, as Excel saves \"CSV\" on Windows; check that accented names read right, or save it as \"CSV UTF-8\"".into(),
+        }],
+        _ => Vec::new(),
+    }
+}

@@ -38,7 +38,7 @@ pub struct Checked {
 pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     let pool = worker_pool(config)?;
     let started = Instant::now();
-    let (config, stems) = outputs::plan(config);
+    let (config, stems) = outputs::plan(config)?;
     // Where the reports go is checked, and made ready, before any input is read.
     let single = config.batches.len() == 1;
     let publisher = Publisher::start(&config, if single { &[] } else { &stems })?;
@@ -71,7 +71,7 @@ pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileErro
 /// file-level error is the run's, as in `validate`.
 pub fn check(config: &Config) -> Result<Vec<Checked>, FileError> {
     let pool = worker_pool(config)?;
-    let (config, stems) = outputs::plan(config);
+    let (config, stems) = outputs::plan(config)?;
     let reference = load_reference(config.reference.as_deref())?;
     judge_all(&pool, &config, &stems, &reference, None, Instant::now()).map(|(batches, _)| batches)
 }
