@@ -120,7 +120,10 @@ impl Reference {
         {
             let bad = |reason: String| bad_line(&plans.0, line, reason);
             let plan_type = PlanType::parse(&plan_type).ok_or_else(|| {
-                bad(format!("plan_type {plan_type:?} is not ACPP, PCACO, MCOACO, MCO, PCC, ONECARE, SCO or FFS"))
+                bad(format!(
+                    "plan_type {plan_type:?} is not {}",
+                    PlanType::choices()
+                ))
             })?;
             let key = nonblank_key(&id, || bad("plan_id is blank".into()))?;
             if reference.plans.contains_key(&key) {
@@ -293,10 +296,8 @@ mod tests {
         let bh = r.cps().filter(|c| c.program == Program::Bh).count();
         let ltss = r.cps().filter(|c| c.program == Program::Ltss).count();
         assert_eq!((bh, ltss), (18, 9));
-        for t in [
-            "ACPP", "PCACO", "MCOACO", "MCO", "PCC", "ONECARE", "SCO", "FFS",
-        ] {
-            assert!(r.plans().any(|p| p.plan_type.as_str() == t), "{t}");
+        for t in PlanType::ALL {
+            assert!(r.plans().any(|p| p.plan_type == *t), "{t}");
         }
         assert!(matches!(
             r.submitter("masshealth"),

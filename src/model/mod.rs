@@ -12,6 +12,6 @@ pub use codes::{
     parse_yes_no,
 };
 pub use columns::{CellFormat, Column, Requirement};
-pub use dates::{DateError, age_on, excel_serial_date, parse_text_date};
+pub use dates::{DateError, DateForm, age_on, excel_serial_date, parse_text_date};
 pub use ids::{MemberId, Zip};
-pub use text::{code_key, collapse_whitespace, header_key};
+pub use text::{code_key, collapse_whitespace, header_key, or_list};

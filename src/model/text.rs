@@ -29,6 +29,19 @@ pub(super) fn code_key_cow(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// Names a list as a sentence does: `A`, `A or B`, `A, B or C`. Messages and the rule
+/// catalog name code lists this way, built from the lists themselves.
+pub fn or_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} or {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Trims text and turns runs of inner whitespace into one space; borrows when the text is
 /// already in that form, as it almost always is.
 pub fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use crate::batch::{CellKind, RawCell};
 use crate::model::{
-    Action, Column, DateError, MemberId, ReasonCode, Requirement, Zip, collapse_whitespace,
-    excel_serial_date, parse_text_date, parse_yes_no,
+    Action, Column, DateError, DateForm, MemberId, ReasonCode, Requirement, Zip,
+    collapse_whitespace, excel_serial_date, or_list, parse_text_date, parse_yes_no,
 };
 use crate::rules::{Code, Context, RowSink, Val};
 
@@ -230,8 +230,8 @@ pub(super) fn read_date(
                     }
                     (_, DateError::Impossible) => "is not a real calendar date".to_string(),
                     (_, DateError::Unreadable) => {
-                        "is not a date; use YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or MM-DD-YYYY"
-                            .to_string()
+                        let forms = DateForm::ALL.map(DateForm::pattern);
+                        format!("is not a date; use {}", or_list(&forms))
                     }
                 };
                 s.push(
