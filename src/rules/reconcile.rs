@@ -323,44 +323,21 @@ fn before_cp_start(s: &mut RowSink, start: Option<NaiveDate>, effective: NaiveDa
     }
 }
 
+/// The attested columns W004 compares with EVS, in the order it reports them.
+const ATTESTED: [Column; 6] = [
+    Column::CoverageType,
+    Column::Medicare,
+    Column::OtherInsurance,
+    Column::NursingFacility,
+    Column::DmhAffiliation,
+    Column::ZipCode,
+];
+
 /// W004 (SPEC 3.5, 3.7): an attested value given, an EVS value present, and the two differ
 /// (ZIP on 5 digits).
 fn attested_differences(s: &mut RowSink, record: &Record, evs: &Segment) {
-    let yes_no = |b: bool| if b { "Y" } else { "N" };
-    let pairs: [(Column, Option<String>, Option<String>); 6] = [
-        (
-            Column::CoverageType,
-            record.coverage.get().map(|v| v.to_string()),
-            evs.coverage.map(|v| v.to_string()),
-        ),
-        (
-            Column::Medicare,
-            record.medicare.get().map(|v| yes_no(v).into()),
-            evs.medicare.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::OtherInsurance,
-            record.other_insurance.get().map(|v| yes_no(v).into()),
-            evs.other_insurance.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::NursingFacility,
-            record.nursing_facility.get().map(|v| yes_no(v).into()),
-            evs.nursing_facility.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::DmhAffiliation,
-            record.dmh.get().map(|v| v.to_string()),
-            evs.dmh.map(|v| v.to_string()),
-        ),
-        (
-            Column::ZipCode,
-            record.zip.get().map(|v| v.as_str().into()),
-            evs.zip.map(|v| v.as_str().into()),
-        ),
-    ];
-    for (column, attested, evs_value) in pairs {
-        if let (Some(attested), Some(evs_value)) = (attested, evs_value)
+    for column in ATTESTED {
+        if let (Some(attested), Some(evs_value)) = attested_and_evs(column, record, evs)
             && attested != evs_value
         {
             s.push(
@@ -372,5 +349,53 @@ fn attested_differences(s: &mut RowSink, record: &Record, evs: &Segment) {
                 ),
             );
         }
+    }
+}
+
+/// One attested column's value and the EVS segment's, as a message shows them.
+fn attested_and_evs(
+    column: Column,
+    record: &Record,
+    evs: &Segment,
+) -> (Option<String>, Option<String>) {
+    let yes_no = |b: bool| String::from(if b { "Y" } else { "N" });
+    match column {
+        Column::CoverageType => (
+            record.coverage.get().map(|v| v.to_string()),
+            evs.coverage.map(|v| v.to_string()),
+        ),
+        Column::Medicare => (record.medicare.get().map(yes_no), evs.medicare.map(yes_no)),
+        Column::OtherInsurance => (
+            record.other_insurance.get().map(yes_no),
+            evs.other_insurance.map(yes_no),
+        ),
+        Column::NursingFacility => (
+            record.nursing_facility.get().map(yes_no),
+            evs.nursing_facility.map(yes_no),
+        ),
+        Column::DmhAffiliation => (
+            record.dmh.get().map(|v| v.to_string()),
+            evs.dmh.map(|v| v.to_string()),
+        ),
+        Column::ZipCode => (
+            record.zip.get().map(|v| v.as_str().into()),
+            evs.zip.map(|v| v.as_str().into()),
+        ),
+        _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w004_description_names_the_attested_columns() {
+        let headers: Vec<&str> = ATTESTED.iter().map(|c| c.header()).collect();
+        let expected = format!("({})", headers.join(", "));
+        assert!(
+            Code::W004.rule().description.contains(&expected),
+            "W004's description should name {expected}"
+        );
     }
 }
