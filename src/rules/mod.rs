@@ -200,7 +200,7 @@ pub fn sort_findings(findings: &mut [Finding], layout: &Layout) {
     findings.sort_by_key(|f| layout.order_key(f.column));
 }
 
-/// The file-level warnings of a batch: one W001 per unrecognised header.
+/// W001 (SPEC 3.2): the file-level warnings of a batch, one per unrecognised header.
 pub fn file_findings(layout: &Layout) -> Vec<Finding> {
     layout
         .unrecognised
