@@ -23,7 +23,7 @@ pub struct Cp {
 
 /// Who a Submitter ID is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Submitter<'a> {
+pub(crate) enum Submitter<'a> {
     MassHealth,
     Plan(&'a Plan),
     Cp(&'a Cp),
@@ -44,15 +44,15 @@ pub struct Reference {
 }
 
 /// The submitter ID of MassHealth itself, which may submit any row.
-pub const MASSHEALTH: &str = "MASSHEALTH";
+pub(crate) const MASSHEALTH: &str = "MASSHEALTH";
 
 /// IDs match ignoring case and surrounding spaces.
-pub fn id_key(id: &str) -> String {
+pub(crate) fn id_key(id: &str) -> String {
     id.trim().to_uppercase()
 }
 
 /// True when two IDs are the same, ignoring case and surrounding spaces.
-pub fn same_id(a: &str, b: &str) -> bool {
+pub(crate) fn same_id(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
@@ -201,7 +201,7 @@ impl Reference {
         self.cps.get(lookup_key(id).as_ref())
     }
 
-    pub fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
+    pub(crate) fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
         if lookup_key(id) == MASSHEALTH {
             return Some(Submitter::MassHealth);
         }

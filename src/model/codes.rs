@@ -4,7 +4,7 @@
 use super::text::{code_key, code_key_cow, or_list};
 
 /// A coded value with a canonical upper-case name.
-pub trait CodeName: Copy {
+pub(crate) trait CodeName: Copy {
     fn name(self) -> &'static str;
 }
 
@@ -196,9 +196,9 @@ impl PlanType {
 }
 
 /// The words read as yes, canonical form first (any case is accepted).
-pub const YES_WORDS: [&str; 4] = ["Y", "YES", "TRUE", "1"];
+pub(crate) const YES_WORDS: [&str; 4] = ["Y", "YES", "TRUE", "1"];
 /// The words read as no, canonical form first (any case is accepted).
-pub const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
+pub(crate) const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
 
 /// Y/N values: Y, N, YES, NO, TRUE, FALSE, 1, 0 in any case.
 pub fn parse_yes_no(text: &str) -> Option<bool> {

@@ -30,7 +30,7 @@ pub enum Column {
 
 /// How a column's cells are formatted in a workbook the tool writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CellFormat {
+pub(crate) enum CellFormat {
     /// Text, so that Excel keeps leading zeros (Member ID, ZIP Code).
     Text,
     /// A date.
@@ -144,7 +144,7 @@ impl Column {
         }
     }
 
-    pub fn cell_format(self) -> CellFormat {
+    pub(crate) fn cell_format(self) -> CellFormat {
         match self {
             Column::MemberId | Column::ZipCode => CellFormat::Text,
             Column::DateOfBirth | Column::EffectiveDate => CellFormat::Date,

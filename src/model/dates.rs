@@ -12,7 +12,7 @@ pub enum DateError {
 
 /// A text form a date may take (SPEC 2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DateForm {
+pub(crate) enum DateForm {
     /// `YYYY-MM-DD`
     Iso,
     /// `YYYYMMDD`

@@ -120,7 +120,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
 }
 
 /// The row's Member ID if it is valid; for collecting the IDs to look up in EVS.
-pub fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
+pub(crate) fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
     let cell = layout
         .position(Column::MemberId)
         .map_or(RawCell::EMPTY, |p| raw.cell(p));
