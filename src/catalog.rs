@@ -210,7 +210,7 @@ pub const RULES_VERSION: &str = "2026.11.1";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Action, CoverageType, DateForm, ReasonCode, or_list};
+    use crate::model::{Action, Column, CoverageType, DateForm, ReasonCode, Requirement, or_list};
 
     /// Asserts that a rule's description says `expected`, word for word.
     fn says(code: Code, expected: &str) {
@@ -219,6 +219,21 @@ mod tests {
             description.contains(expected),
             "{code}'s description no longer matches its code list:\n  {description}\nshould say\n  {expected}"
         );
+    }
+
+    #[test]
+    fn s001_names_every_column_required_by_action() {
+        for column in Column::ALL {
+            let requirement = column.requirement();
+            let expected = match requirement {
+                Requirement::Always | Requirement::Optional => continue,
+                Requirement::UnlessDmh => {
+                    format!("{} is required {}", column.header(), requirement.describe())
+                }
+                _ => format!("{} on {}", column.header(), requirement.describe()),
+            };
+            says(Code::S001, &expected);
+        }
     }
 
     #[test]

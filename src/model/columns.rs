@@ -192,6 +192,14 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Action, Dmh, Program};
+
+    #[test]
+    fn meanings_name_the_code_lists_as_they_stand() {
+        assert_eq!(Column::Action.meaning(), Action::choices());
+        assert!(Column::CpProgram.meaning().starts_with(Program::choices()));
+        assert!(Column::DmhAffiliation.meaning().starts_with(Dmh::choices()));
+    }
 
     #[test]
     fn headers_match_ignoring_case_and_punctuation() {
