@@ -17,7 +17,8 @@ pub enum FileError {
     MissingColumns {
         path: String,
         row: u32,
-        columns: Vec<&'static str>,
+        /// Each missing column, with the unrecognised header closest to it if any.
+        columns: Vec<String>,
     },
     #[error("{path}:{row}: columns {first:?} and {second:?} both match the {canonical} column")]
     DuplicateColumn {

@@ -10,7 +10,7 @@ mod text;
 pub use codes::{Action, CoverageType, Dmh, PlanType, Program, ReasonCode, parse_yes_no};
 pub(crate) use codes::{CodeName, NO_WORDS, YES_WORDS};
 pub(crate) use columns::CellFormat;
-pub use columns::{Column, Requirement};
+pub use columns::{ADDED_HEADERS, Column, Requirement, is_added_header, marker_free};
 pub(crate) use dates::DateForm;
 pub use dates::{DateError, age_on, excel_serial_date, parse_text_date};
 pub use ids::{MemberId, Zip};

@@ -209,9 +209,15 @@ pub(crate) fn file_findings(layout: &Layout) -> Vec<Finding> {
             source_row: None,
             column: None,
             code: Code::W001,
-            message: format!(
-                "column header {header:?} is not recognised; its values are kept in the rejected report but not checked"
-            ),
+            message: match layout.meant(header) {
+                Some(column) => format!(
+                    "column header {header:?} is not recognised: did you mean {:?}? its values are kept in the rejected report but not checked",
+                    column.header()
+                ),
+                None => format!(
+                    "column header {header:?} is not recognised; its values are kept in the rejected report but not checked"
+                ),
+            },
         })
         .collect()
 }
