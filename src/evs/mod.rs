@@ -171,11 +171,11 @@ pub struct Snapshot {
     /// Every batch member's good segments, grouped by member in line order: one vector, so
     /// a million members cost no allocation each.
     store: Vec<Segment>,
-    members: IdMap<Entry>,
+    members: IdMap<MemberEntry>,
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Entry {
+enum MemberEntry {
     Segments {
         start: usize,
         len: usize,
@@ -190,18 +190,18 @@ enum Entry {
 impl Snapshot {
     pub fn member(&self, id: MemberId) -> Option<MemberRecord<'_>> {
         Some(match *self.members.get(&id)? {
-            Entry::Segments { start, len } => {
+            MemberEntry::Segments { start, len } => {
                 MemberRecord::Segments(&self.store[start..start + len])
             }
-            Entry::Malformed { line, .. } => MemberRecord::Malformed { line },
+            MemberEntry::Malformed { line, .. } => MemberRecord::Malformed { line },
         })
     }
 
     /// The members with malformed lines, with how many lines each.
     pub fn malformed_members(&self) -> impl Iterator<Item = (MemberId, u64)> + '_ {
         self.members.iter().filter_map(|(id, entry)| match entry {
-            Entry::Malformed { count, .. } => Some((*id, u64::from(*count))),
-            Entry::Segments { .. } => None,
+            MemberEntry::Malformed { count, .. } => Some((*id, u64::from(*count))),
+            MemberEntry::Segments { .. } => None,
         })
     }
 
@@ -216,16 +216,16 @@ impl Snapshot {
         for group in found.chunk_by(|a, b| a.0 == b.0) {
             let malformed = group.iter().filter_map(|(_, p)| p.as_ref().err());
             let entry = match malformed.clone().next() {
-                Some(line) => Entry::Malformed {
+                Some(line) => MemberEntry::Malformed {
                     line: *line,
                     count: u32::try_from(malformed.count()).unwrap_or(u32::MAX),
                 },
-                None => Entry::Segments {
+                None => MemberEntry::Segments {
                     start: stored,
                     len: group.len(),
                 },
             };
-            if let Entry::Segments { len, .. } = entry {
+            if let MemberEntry::Segments { len, .. } = entry {
                 stored += len;
             }
             snapshot.members.insert(group[0].0, entry);
@@ -236,7 +236,7 @@ impl Snapshot {
         snapshot.store = found
             .into_iter()
             .filter_map(|(id, parsed)| match members.get(&id) {
-                Some(Entry::Segments { .. }) => parsed.ok(),
+                Some(MemberEntry::Segments { .. }) => parsed.ok(),
                 _ => None,
             })
             .collect();

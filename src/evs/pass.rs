@@ -12,7 +12,7 @@ use std::sync::mpsc::Sender;
 use sha2::{Digest, Sha256};
 
 use super::chunk::DataLines;
-use super::parse::{Layout, field_count, parse_header};
+use super::parse::{SnapshotLayout, field_count, parse_header};
 use super::{Progress, source};
 use crate::error::FileError;
 use crate::sys::io_reason;
@@ -30,7 +30,7 @@ cpbatch reads lines that end in LF or CRLF: convert the file's line ends";
 
 /// One chunked pass over the snapshot.
 pub(super) struct Pass<R> {
-    pub(super) layout: Layout,
+    pub(super) layout: SnapshotLayout,
     pub(super) chunks: Vec<R>,
     /// With `hash`, the SHA-256 of the file as stored, computed as it was read.
     pub(super) sha256: Option<String>,
@@ -93,7 +93,7 @@ pub(super) fn pass<R: Send + DataLines>(
     workers: usize,
     progress: Progress<'_>,
     hash: bool,
-    per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
+    per_chunk: impl Fn(&[u8], u64, SnapshotLayout) -> R + Sync,
 ) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
     let fail = |reason: String| FileError::Evs {
@@ -170,7 +170,7 @@ pub(super) fn pass<R: Send + DataLines>(
 
 /// Reads the header line, which must end within [`MAX_HEADER`] bytes; returns the layout,
 /// the bytes read after the header, and the header's length with its line end.
-fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
+fn read_header(text: &mut dyn Read) -> Result<(SnapshotLayout, Vec<u8>, usize), Stop> {
     let mut buffer = Vec::with_capacity(CHUNK + 4096);
     let mut searched = 0;
     let end = loop {
@@ -221,7 +221,7 @@ fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
 fn next_chunk(
     text: &mut dyn Read,
     carry: &mut Vec<u8>,
-    layout: Layout,
+    layout: SnapshotLayout,
 ) -> Result<(Vec<u8>, bool), Stop> {
     let mut chunk = std::mem::take(carry);
     // Each byte is searched for a line end once as the chunk grows (and the carried start of
@@ -257,7 +257,7 @@ fn next_chunk(
 
 /// At the end of the text: a last line with no line end and the wrong number of fields was
 /// cut off in transfer (SPEC 2.4).
-fn check_last_line(chunk: &[u8], layout: Layout) -> Result<(), Stop> {
+fn check_last_line(chunk: &[u8], layout: SnapshotLayout) -> Result<(), Stop> {
     if chunk.last().is_none_or(|b| *b == b'\n') {
         return Ok(());
     }
@@ -323,7 +323,7 @@ mod tests {
         (dir, path)
     }
 
-    fn count_lines(chunk: &[u8], start: u64, _: Layout) -> (u64, u64) {
+    fn count_lines(chunk: &[u8], start: u64, _: SnapshotLayout) -> (u64, u64) {
         (start, memchr::memchr_iter(b'\n', chunk).count() as u64)
     }
 
