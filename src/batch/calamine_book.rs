@@ -104,11 +104,11 @@ fn stream<'a, E: Kind>(
     /// Cells in transit. Text is copied into one buffer (cloning a String per cell would cost
     /// an allocation each on the thread that sets the pace); other values travel as they are.
     #[derive(Default)]
-    struct Batch<'a> {
+    struct CellBatch<'a> {
         text: String,
         cells: Vec<(u32, u32, Result<std::ops::Range<usize>, DataRef<'a>>)>,
     }
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch<'a>>(4);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<CellBatch<'a>>(4);
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || -> Result<(), FileError> {
             crate::sys::work_behind_the_reader();
@@ -126,7 +126,7 @@ fn stream<'a, E: Kind>(
             }
             cells.finish()
         });
-        let mut batch = Batch::default();
+        let mut batch = CellBatch::default();
         let mut read_error = None;
         loop {
             match next() {
