@@ -28,7 +28,8 @@ pub use raw::{CellKind, RawCell, RawRow};
 pub(crate) use cells::{RowCells, SheetCells};
 use sniff::{Sniffed, sniff};
 
-use crate::error::FileError;
+use crate::error::{FileError, HeaderLike};
+use crate::model::Column;
 use crate::sys::{io_reason, sha256_file, work_behind_the_reader};
 use header::HEADER_SEARCH_ROWS;
 
@@ -282,6 +283,10 @@ pub(crate) struct Assembler<'p> {
     rows_read: u64,
     /// Where chunks of rows go as they are read, and the flag set once the file is read.
     stream: Option<(Sender<Streamed>, &'p AtomicBool)>,
+    /// The sheets searched for a header row, in order (SPEC 2.1), for F003.
+    sheets: Vec<String>,
+    /// The most header-like row seen while searching, for F003.
+    best: Option<HeaderLike>,
 }
 
 impl<'p> Assembler<'p> {
@@ -297,6 +302,49 @@ impl<'p> Assembler<'p> {
             rows: Vec::new(),
             rows_read: 0,
             stream: None,
+            sheets: Vec::new(),
+            best: None,
+        }
+    }
+
+    /// A sheet's rows come next: the header row is looked for afresh among its first rows.
+    pub(crate) fn begin_sheet(&mut self, name: &str) {
+        self.sheets.push(name.to_string());
+        self.non_empty_rows = 0;
+    }
+
+    /// True once the header row is found.
+    pub(crate) fn has_header(&self) -> bool {
+        self.layout.is_some()
+    }
+
+    /// F003, naming the sheets searched and quoting the most header-like row.
+    fn no_header(&self) -> FileError {
+        FileError::NoHeader {
+            path: self.path.to_string(),
+            sheets: self.sheets.clone(),
+            best: self.best.clone().map(Box::new),
+        }
+    }
+
+    /// Keeps the row if it has more recognised headers than any before it.
+    fn consider(&mut self, source_row: u32, texts: &[&str]) {
+        let recognised = texts
+            .iter()
+            .filter(|t| Column::from_header(t).is_some())
+            .count();
+        if recognised > self.best.as_ref().map_or(0, |b| b.recognised) {
+            self.best = Some(HeaderLike {
+                sheet: self.sheets.last().cloned(),
+                row: source_row,
+                cells: texts
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .take(HEADER_QUOTED_CELLS)
+                    .map(|t| clip(t.trim(), HEADER_QUOTED_CHARS))
+                    .collect(),
+                recognised,
+            });
         }
     }
 
@@ -371,10 +419,11 @@ impl<'p> Assembler<'p> {
                 let _ = sender.send(Streamed::Header(Box::new(layout.clone()), self.is_1904));
             }
             self.layout = Some(layout);
-        } else if self.non_empty_rows >= HEADER_SEARCH_ROWS {
-            return Err(FileError::NoHeader {
-                path: self.path.to_string(),
-            });
+        } else {
+            self.consider(source_row, &texts);
+            if self.non_empty_rows >= HEADER_SEARCH_ROWS {
+                return Err(self.no_header());
+            }
         }
         Ok(())
     }
@@ -385,11 +434,21 @@ impl<'p> Assembler<'p> {
             read_done.store(true, Ordering::Relaxed);
         }
         self.send_rows();
-        match self.layout {
-            Some(layout) => Ok((layout, self.rows, self.width)),
-            None => Err(FileError::NoHeader {
-                path: self.path.to_string(),
-            }),
+        match self.layout.take() {
+            Some(layout) => Ok((layout, std::mem::take(&mut self.rows), self.width)),
+            None => Err(self.no_header()),
         }
+    }
+}
+
+/// How much of the most header-like row F003 quotes: cells, and characters of each.
+const HEADER_QUOTED_CELLS: usize = 24;
+const HEADER_QUOTED_CHARS: usize = 40;
+
+/// `text`, cut to `max` characters with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
