@@ -10,18 +10,34 @@ pub enum FileError {
     #[error("{path}: {reason}")]
     Sheet { path: String, reason: String },
     #[error(
-        "{path}: no header row found: none of the first 20 non-empty rows has both an Action and a Member ID column header"
+        "{path}: no header row found{}: none of the first 20 non-empty rows has both an Action and a Member ID column header{}",
+        in_sheets(sheets),
+        header_like(best.as_deref())
     )]
-    NoHeader { path: String },
+    NoHeader {
+        path: String,
+        /// The sheets searched, in order (none for delimited text).
+        sheets: Vec<String>,
+        /// The row with the most recognised headers, when one has any.
+        best: Option<Box<HeaderLike>>,
+    },
+    /// F003 for the roster of `cpbatch watch` (SPEC 7), whose header row needs a Member ID.
     #[error(
-        "{path}: no header row found: none of the first 20 non-empty rows of the roster has a Member ID column header"
+        "{path}: no header row found{}: none of the first 20 non-empty rows of the roster has a Member ID column header{}",
+        in_sheets(sheets),
+        header_like(best.as_deref())
     )]
-    NoRosterHeader { path: String },
+    NoRosterHeader {
+        path: String,
+        sheets: Vec<String>,
+        best: Option<Box<HeaderLike>>,
+    },
     #[error("{path}:{row}: missing required column(s): {}", columns.join(", "))]
     MissingColumns {
         path: String,
         row: u32,
-        columns: Vec<&'static str>,
+        /// Each missing column, with the unrecognised header closest to it if any.
+        columns: Vec<String>,
     },
     #[error("{path}:{row}: columns {first:?} and {second:?} both match the {canonical} column")]
     DuplicateColumn {
@@ -43,6 +59,45 @@ pub enum FileError {
     Usage(String),
 }
 
+/// The most header-like row of a batch with no header row (SPEC 2.1): quoted in F003 so that
+/// the submitter sees what was not recognised. Only a row with a recognised header is kept,
+/// so a data row (member data) is never quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLike {
+    pub sheet: Option<String>,
+    pub row: u32,
+    /// Its non-empty cells, each clipped.
+    pub cells: Vec<String>,
+    /// How many of them are recognised headers.
+    pub recognised: usize,
+}
+
+fn in_sheets(sheets: &[String]) -> String {
+    let quoted: Vec<String> = sheets.iter().map(|s| format!("{s:?}")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!(" in sheet {one}"),
+        several => format!(" in sheets {}", several.join(", ")),
+    }
+}
+
+fn header_like(best: Option<&HeaderLike>) -> String {
+    match best {
+        None => "; no row has any known column header".to_string(),
+        Some(best) => {
+            let at = match &best.sheet {
+                Some(sheet) => format!("row {} of sheet {sheet:?}", best.row),
+                None => format!("row {}", best.row),
+            };
+            let cells: Vec<String> = best.cells.iter().map(|c| format!("{c:?}")).collect();
+            format!(
+                "; the most header-like row, {at}, has: {}",
+                cells.join(", ")
+            )
+        }
+    }
+}
+
 impl FileError {
     /// The SPEC code of this error; output failures have none of their own and are usage-level.
     pub fn code(&self) -> Option<Code> {
@@ -56,6 +111,41 @@ impl FileError {
             FileError::Reference { .. } => Code::F007,
             FileError::Output { .. } | FileError::Usage(_) => return None,
         })
+    }
+
+    /// The file the error is about, when it is a batch, snapshot or reference file.
+    fn path(&self) -> Option<&str> {
+        match self {
+            FileError::Unreadable { path, .. }
+            | FileError::Sheet { path, .. }
+            | FileError::NoHeader { path, .. }
+            | FileError::NoRosterHeader { path, .. }
+            | FileError::MissingColumns { path, .. }
+            | FileError::DuplicateColumn { path, .. }
+            | FileError::Evs { path, .. }
+            | FileError::Reference { path, .. }
+            | FileError::Workbook { path, .. } => Some(path),
+            FileError::Output { .. } | FileError::Usage(_) => None,
+        }
+    }
+
+    /// The message without the file name it begins with, for a line that names the file
+    /// already: `no header row found: …`; a header row's number comes last, `(row 3)`.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        let rest = self.path().and_then(|path| text.strip_prefix(path));
+        match rest {
+            Some(rest) => match rest.strip_prefix(": ") {
+                Some(message) => message.to_string(),
+                None => match rest.strip_prefix(':').and_then(|r| r.split_once(": ")) {
+                    Some((row, message)) if row.bytes().all(|b| b.is_ascii_digit()) => {
+                        format!("{message} (row {row})")
+                    }
+                    _ => text,
+                },
+            },
+            None => text,
+        }
     }
 
     /// The message as the console shows it: `F004 error: batch.xlsx:3: missing …`, with

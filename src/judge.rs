@@ -126,7 +126,8 @@ fn check_rows(
 /// The checks across the batch's rows (B001–B003 within it), then the verdict.
 fn decide(batch: Batch, mut outcomes: Vec<RowOutcome>, started: Instant) -> Judged {
     rules::batch::check(&mut outcomes);
-    let file_findings = rules::file_findings(&batch.layout);
+    let mut file_findings = rules::file_findings(&batch.layout);
+    file_findings.extend(rules::encoding_findings(batch.encoding));
     Judged {
         file_findings,
         outcomes,

@@ -10,7 +10,7 @@
 //! - values: `model` (columns, codes, IDs, dates), the rule `catalog`, `shown` (terminal
 //!   text), and `sys` (I/O reasons, hashing, thread priority); `error` names the catalog;
 //! - readers: `batch`, `evs`, `reference`;
-//! - checks: `rules`, one file per stage; the decision: [`judge`];
+//! - checks: `rules`, one file per stage; the decision: `judge` (`src/judge.rs`);
 //! - writers: `report`, with the atomic staging every command shares;
 //! - commands: `cmd::validate`, `cmd::template`, `cmd::rules`, one module each;
 //! - `cli` (clap, turned into plain values), then `main`.
@@ -69,6 +69,8 @@ pub struct Config {
     pub threads: Option<usize>,
     pub evs_read: EvsRead,
     pub quiet: bool,
+    /// Judge each batch alone: no B003 across the batches of the run (SPEC 5.1).
+    pub independent: bool,
     /// Show progress bars on stderr (only ever when it is a terminal).
     pub progress: bool,
     pub check: CheckConfig,

@@ -154,8 +154,7 @@ impl Case {
     fn watch(&self, roster: bool, submitter: &str) -> Found {
         let config = self.config(roster, submitter);
         let reference = cpbatch::load_reference(config.reference.as_deref()).unwrap();
-        let who = watch::check_usage(&config, &reference).unwrap();
-        watch::watch(&config, &reference, who).unwrap()
+        watch::watch(&config, &reference).unwrap()
     }
 
     /// Runs the binary: `watch --evs --reference --as-of --out OUT` plus `extra`.

@@ -134,6 +134,7 @@ fn validate(batch: &Path, evs: &Path, reference: &Path) -> (usize, usize) {
         sheet: None,
         threads: Some(1),
         evs_read: cpbatch::EvsRead::Scan,
+        independent: false,
         quiet: true,
         progress: false,
         check: check(),

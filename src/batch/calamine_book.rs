@@ -10,8 +10,8 @@ use std::path::Path;
 use calamine::{Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
 use super::raw::CellKind;
-use super::workbook::{SheetMeta, WorkbookInfo, choose_sheet, no_such_sheet};
-use super::{Assembler, SheetCells};
+use super::workbook::{SheetMeta, WorkbookInfo, candidates, first_with_header, no_such_sheet};
+use super::{Assembler, Failure, SheetCells};
 use crate::error::FileError;
 
 /// Which calamine reader opens the file.
@@ -52,12 +52,8 @@ pub(crate) fn read(
             visible: s.visible == SheetVisible::Visible,
         })
         .collect();
-    let sheet = choose_sheet(&metas, wanted_sheet)
+    let names = candidates(&metas, wanted_sheet)
         .ok_or_else(|| no_such_sheet(display, &metas, wanted_sheet))?;
-    let unreadable = |e: &dyn Kind| FileError::Unreadable {
-        path: display.to_string(),
-        reason: format!("sheet {sheet:?} cannot be read ({})", e.kind()),
-    };
     let is_1904 = match &book {
         Book::Xlsx(b) => b.has_1904_epoch(),
         Book::Xlsb(b) => b.has_1904_epoch(),
@@ -65,32 +61,56 @@ pub(crate) fn read(
         Book::Ods(_) => false,
     };
     asm.set_1904(is_1904);
+    let read = |sheet: &str, asm: &mut Assembler<'_>| -> Result<(), Failure> {
+        read_sheet(&mut book, display, sheet, asm).map_err(Failure::File)
+    };
+    let sheet = first_with_header(&names, asm, read).map_err(|failure| match failure {
+        Failure::File(error) => error,
+        Failure::OutOfOrder => FileError::Unreadable {
+            path: display.to_string(),
+            reason: "its rows could not be put in order (an internal error)".into(),
+        },
+    })?;
+    Ok(WorkbookInfo { sheet, is_1904 })
+}
+
+/// Reads one sheet's cells into the assembler.
+fn read_sheet(
+    book: &mut Book,
+    display: &str,
+    sheet: &str,
+    asm: &mut Assembler<'_>,
+) -> Result<(), FileError> {
+    let unreadable = |e: &dyn Kind| FileError::Unreadable {
+        path: display.to_string(),
+        reason: format!("sheet {sheet:?} cannot be read ({})", e.kind()),
+    };
     let mut cells = SheetCells::new(asm);
-    match &mut book {
+    match book {
         Book::Xlsx(b) => {
             let mut reader = b
-                .worksheet_cells_reader(&sheet)
+                .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(&e))?;
             stream(|| reader.next_cell(), cells, &unreadable)?;
         }
         Book::Xlsb(b) => {
             let mut reader = b
-                .worksheet_cells_reader(&sheet)
+                .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(&e))?;
             stream(|| reader.next_cell(), cells, &unreadable)?;
         }
         Book::Xls(b) => {
-            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            let range = b.worksheet_range(sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
             cells.finish()?;
         }
         Book::Ods(b) => {
-            let range = b.worksheet_range(&sheet).map_err(|e| unreadable(&e))?;
+            let range = b.worksheet_range(sheet).map_err(|e| unreadable(&e))?;
             push_range(&mut cells, &range)?;
             cells.finish()?;
         }
     }
-    Ok(WorkbookInfo { sheet, is_1904 })
+    Ok(())
 }
 
 /// Streams a sheet's cells: this thread only decodes cells (calamine's XML parse is the
@@ -104,11 +124,11 @@ fn stream<'a, E: Kind>(
     /// Cells in transit. Text is copied into one buffer (cloning a String per cell would cost
     /// an allocation each on the thread that sets the pace); other values travel as they are.
     #[derive(Default)]
-    struct Batch<'a> {
+    struct CellBatch<'a> {
         text: String,
         cells: Vec<(u32, u32, Result<std::ops::Range<usize>, DataRef<'a>>)>,
     }
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch<'a>>(4);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<CellBatch<'a>>(4);
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || -> Result<(), FileError> {
             crate::sys::work_behind_the_reader();
@@ -126,7 +146,7 @@ fn stream<'a, E: Kind>(
             }
             cells.finish()
         });
-        let mut batch = Batch::default();
+        let mut batch = CellBatch::default();
         let mut read_error = None;
         loop {
             match next() {

@@ -1,7 +1,7 @@
 //! Finding the header row and mapping its columns to the canonical ones (SPEC 2.1).
 
 use crate::error::FileError;
-use crate::model::{Column, Requirement};
+use crate::model::{Column, Requirement, is_added_header};
 
 /// How many non-empty rows may precede the header row before the search gives up.
 pub const HEADER_SEARCH_ROWS: usize = 20;
@@ -17,6 +17,9 @@ pub struct Layout {
     positions: [Option<usize>; 18],
     /// Headers that match no canonical column, with their position.
     pub unrecognised: Vec<(usize, String)>,
+    /// The positions of the columns cpbatch adds to `rejected.xlsx` (`Source Row`,
+    /// `Errors`): a rejected workbook checked again leaves them out of its reports.
+    pub added: Vec<usize>,
 }
 
 impl Layout {
@@ -68,16 +71,21 @@ impl Layout {
                     }
                     None => layout.positions[column as usize] = Some(index),
                 },
+                None if is_added_header(text) => layout.added.push(index),
                 None if !text.trim().is_empty() => {
                     layout.unrecognised.push((index, text.trim().to_string()))
                 }
                 None => {}
             }
         }
-        let missing: Vec<&'static str> = required
+        let missing: Vec<String> = required
             .iter()
-            .filter(|c| layout.position(**c).is_none())
-            .map(|c| c.header())
+            .copied()
+            .filter(|c| layout.position(*c).is_none())
+            .map(|c| match layout.closest_unrecognised(c) {
+                Some(near) => format!("{} (closest header: {near:?})", c.header()),
+                None => c.header().to_string(),
+            })
             .collect();
         if !missing.is_empty() {
             return Err(FileError::MissingColumns {
@@ -96,6 +104,29 @@ impl Layout {
             });
         }
         Ok(layout)
+    }
+
+    /// The unrecognised header nearest to a column (SPEC 2.1: within two edits), the first
+    /// in sheet order on a tie.
+    fn closest_unrecognised(&self, column: Column) -> Option<&str> {
+        self.unrecognised
+            .iter()
+            .filter_map(|(_, text)| column.distance_from(text).map(|d| (d, text.as_str())))
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, text)| text)
+    }
+
+    /// The canonical column an unrecognised header is probably meant to be: one within two
+    /// edits that the batch does not have already.
+    pub fn meant(&self, header: &str) -> Option<Column> {
+        Column::closest(header)
+            .map(|(column, _)| column)
+            .filter(|c| self.position(*c).is_none())
+    }
+
+    /// True for a column cpbatch added to a rejected workbook (`Source Row`, `Errors`).
+    pub fn is_added(&self, index: usize) -> bool {
+        self.added.contains(&index)
     }
 
     /// The position of a canonical column in the batch, if the batch has it.

@@ -9,6 +9,7 @@ pub mod header;
 pub mod limits;
 pub mod raw;
 mod sniff;
+pub mod text;
 pub mod workbook;
 pub mod xlsx;
 
@@ -27,7 +28,8 @@ pub use raw::{CellKind, RawCell, RawRow};
 pub(crate) use cells::{RowCells, SheetCells};
 use sniff::{Sniffed, sniff};
 
-use crate::error::FileError;
+use crate::error::{FileError, HeaderLike};
+use crate::model::Column;
 use crate::sys::{io_reason, sha256_file, work_behind_the_reader};
 use header::HEADER_SEARCH_ROWS;
 
@@ -40,6 +42,8 @@ pub struct Batch {
     pub sheet: Option<String>,
     /// True when the workbook uses the 1904 date system.
     pub is_1904: bool,
+    /// The encoding of a delimited text batch; `None` for a workbook.
+    pub encoding: Option<text::TextEncoding>,
     pub layout: Layout,
     /// The number of columns of the batch: the header row's, or more when data rows are wider.
     pub width: usize,
@@ -155,7 +159,7 @@ fn read_batch_by<T: Send>(
             (order, engine, shape),
         )
     };
-    let (sheet_name, is_1904, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
+    let (origin, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
         Err(Failure::OutOfOrder) => attempt(RowOrder::Sorted),
         read => read,
     }
@@ -169,8 +173,9 @@ fn read_batch_by<T: Send>(
         Batch {
             sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
             path: display,
-            sheet: sheet_name,
-            is_1904,
+            sheet: origin.sheet,
+            is_1904: origin.is_1904,
+            encoding: origin.encoding,
             layout,
             width,
             rows,
@@ -181,7 +186,14 @@ fn read_batch_by<T: Send>(
 
 /// What one read of a batch gives: the sheet, the date system, the assembled rows, and the
 /// work's results.
-type ReadOnce<T> = (Option<String>, bool, (Layout, Vec<RawRow>, usize), Vec<T>);
+type ReadOnce<T> = (Origin, (Layout, Vec<RawRow>, usize), Vec<T>);
+
+/// Where a batch's rows come from: a workbook's sheet (and its date system), or text.
+struct Origin {
+    sheet: Option<String>,
+    is_1904: bool,
+    encoding: Option<text::TextEncoding>,
+}
 
 /// Reads the file once, its rows in the given order.
 fn read_sniffed<T: Send>(
@@ -205,14 +217,21 @@ fn read_sniffed<T: Send>(
         }
         let read = match sniffed {
             Sniffed::Workbook(container) => {
-                workbook::read(path, display, *container, sheet, &mut asm, how)
-                    .map(|info| (Some(info.sheet), info.is_1904))
+                workbook::read(path, display, *container, sheet, &mut asm, how).map(|info| Origin {
+                    sheet: Some(info.sheet),
+                    is_1904: info.is_1904,
+                    encoding: None,
+                })
             }
             Sniffed::Text => csv_file::read(path, display, &mut asm)
-                .map(|()| (None, false))
+                .map(|encoding| Origin {
+                    sheet: None,
+                    is_1904: false,
+                    encoding: Some(encoding),
+                })
                 .map_err(Failure::File),
         }
-        .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
+        .and_then(|origin| Ok((origin, asm.finish()?)));
         // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
         let worked = worker.map(|worker| {
             worker.join().map_err(|_| FileError::Unreadable {
@@ -222,12 +241,12 @@ fn read_sniffed<T: Send>(
         });
         (read, worked)
     });
-    let (sheet_name, is_1904, (layout, mut rows, width)) = read?;
+    let (origin, (layout, mut rows, width)) = read?;
     let mut results = Vec::new();
     if let Some(worked) = worked {
         (rows, results) = worked?;
     }
-    Ok((sheet_name, is_1904, (layout, rows, width), results))
+    Ok((origin, (layout, rows, width), results))
 }
 
 /// What the assembler streams to the work thread.
@@ -283,6 +302,10 @@ pub(crate) struct Assembler<'p> {
     stream: Option<(Sender<Streamed>, &'p AtomicBool)>,
     /// A roster's header row and columns (SPEC 7) rather than a batch's.
     roster: bool,
+    /// The sheets searched for a header row, in order (SPEC 2.1), for F003.
+    sheets: Vec<String>,
+    /// The most header-like row seen while searching, for F003.
+    best: Option<HeaderLike>,
 }
 
 impl<'p> Assembler<'p> {
@@ -299,6 +322,51 @@ impl<'p> Assembler<'p> {
             rows_read: 0,
             stream: None,
             roster: false,
+            sheets: Vec::new(),
+            best: None,
+        }
+    }
+
+    /// A sheet's rows come next: the header row is looked for afresh among its first rows.
+    pub(crate) fn begin_sheet(&mut self, name: &str) {
+        self.sheets.push(name.to_string());
+        self.non_empty_rows = 0;
+    }
+
+    /// True once the header row is found.
+    pub(crate) fn has_header(&self) -> bool {
+        self.layout.is_some()
+    }
+
+    /// F003, naming the sheets searched and quoting the most header-like row.
+    fn no_header(&self) -> FileError {
+        let path = self.path.to_string();
+        let (sheets, best) = (self.sheets.clone(), self.best.clone().map(Box::new));
+        if self.roster {
+            FileError::NoRosterHeader { path, sheets, best }
+        } else {
+            FileError::NoHeader { path, sheets, best }
+        }
+    }
+
+    /// Keeps the row if it has more recognised headers than any before it.
+    fn consider(&mut self, source_row: u32, texts: &[&str]) {
+        let recognised = texts
+            .iter()
+            .filter(|t| Column::from_header(t).is_some())
+            .count();
+        if recognised > self.best.as_ref().map_or(0, |b| b.recognised) {
+            self.best = Some(HeaderLike {
+                sheet: self.sheets.last().cloned(),
+                row: source_row,
+                cells: texts
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .take(HEADER_QUOTED_CELLS)
+                    .map(|t| clip(t.trim(), HEADER_QUOTED_CHARS))
+                    .collect(),
+                recognised,
+            });
         }
     }
 
@@ -382,8 +450,11 @@ impl<'p> Assembler<'p> {
                 let _ = sender.send(Streamed::Header(Box::new(layout.clone()), self.is_1904));
             }
             self.layout = Some(layout);
-        } else if self.non_empty_rows >= HEADER_SEARCH_ROWS {
-            return Err(self.no_header());
+        } else {
+            self.consider(source_row, &texts);
+            if self.non_empty_rows >= HEADER_SEARCH_ROWS {
+                return Err(self.no_header());
+            }
         }
         Ok(())
     }
@@ -399,13 +470,16 @@ impl<'p> Assembler<'p> {
             None => Err(self.no_header()),
         }
     }
+}
 
-    fn no_header(&self) -> FileError {
-        let path = self.path.to_string();
-        if self.roster {
-            FileError::NoRosterHeader { path }
-        } else {
-            FileError::NoHeader { path }
-        }
+/// How much of the most header-like row F003 quotes: cells, and characters of each.
+const HEADER_QUOTED_CELLS: usize = 24;
+const HEADER_QUOTED_CHARS: usize = 40;
+
+/// `text`, cut to `max` characters with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }

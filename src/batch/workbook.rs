@@ -97,19 +97,44 @@ pub(crate) fn read(
     )?)
 }
 
-/// The `Batch` sheet (any case, hidden or not) if there is one, else the first visible
-/// worksheet; `--sheet` names one (exact name first, then ignoring case).
-pub(crate) fn choose_sheet(sheets: &[SheetMeta], wanted: Option<&str>) -> Option<String> {
+/// The sheets to search for the header row, in order (SPEC 2.1): the `--sheet` one (exact
+/// name first, then ignoring case); else the `Batch` sheet (any case, hidden or not) if
+/// there is one; else every visible worksheet, the first with a header row being read.
+/// `None` when there is no such sheet (F002).
+pub(crate) fn candidates(sheets: &[SheetMeta], wanted: Option<&str>) -> Option<Vec<String>> {
     let worksheets = || sheets.iter().filter(|s| s.worksheet);
-    let found = match wanted {
+    let chosen: Vec<&SheetMeta> = match wanted {
         Some(name) => worksheets()
             .find(|s| s.name == name)
-            .or_else(|| worksheets().find(|s| s.name.eq_ignore_ascii_case(name.trim()))),
-        None => worksheets()
-            .find(|s| s.name.trim().eq_ignore_ascii_case("batch"))
-            .or_else(|| worksheets().find(|s| s.visible)),
+            .or_else(|| worksheets().find(|s| s.name.eq_ignore_ascii_case(name.trim())))
+            .into_iter()
+            .collect(),
+        None => match worksheets().find(|s| s.name.trim().eq_ignore_ascii_case("batch")) {
+            Some(batch) => vec![batch],
+            None => worksheets().filter(|s| s.visible).collect(),
+        },
     };
-    found.map(|s| s.name.clone())
+    (!chosen.is_empty()).then(|| chosen.into_iter().map(|s| s.name.clone()).collect())
+}
+
+/// Reads the first of `candidates` that has a header row: each sheet is read until its
+/// header row is found (then to its end) or is known to have none, when the next is tried.
+/// Gives the sheet read; with none found, the assembler's F003 names every sheet searched.
+pub(crate) fn first_with_header(
+    candidates: &[String],
+    asm: &mut Assembler<'_>,
+    mut read: impl FnMut(&str, &mut Assembler<'_>) -> Result<(), Failure>,
+) -> Result<String, Failure> {
+    for (i, name) in candidates.iter().enumerate() {
+        asm.begin_sheet(name);
+        let last = i + 1 == candidates.len();
+        match read(name, asm) {
+            Err(Failure::File(FileError::NoHeader { .. })) if !last => {}
+            Ok(()) if !asm.has_header() && !last => {}
+            done => return done.map(|()| name.clone()),
+        }
+    }
+    Ok(candidates.last().cloned().unwrap_or_default())
 }
 
 /// F002: the sheet asked for is not there, or there is no sheet to read.

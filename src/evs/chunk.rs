@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::parse::{Layout, member_id_of, parse_segment};
+use super::parse::{SnapshotLayout, member_id_of, parse_segment};
 use super::{IdSet, IndexedLine, MemberId, Segment, Snapshot};
 
 /// What every chunk's result tells: how many data (non-blank) lines it holds.
@@ -81,7 +81,7 @@ impl DataLines for ChunkResult {
 /// A line's segment, or its line number when it is malformed.
 pub(super) fn parse_line(
     line: &[u8],
-    layout: Layout,
+    layout: SnapshotLayout,
     number: u64,
     record: &mut csv::ByteRecord,
 ) -> Result<Segment, u64> {
@@ -103,7 +103,7 @@ pub(super) fn parse_line(
 
 /// Parses the lines of a chunk whose member is wanted; line numbers count from the chunk's
 /// first line, 0.
-pub(super) fn scan_chunk(chunk: &[u8], layout: Layout, wanted: &IdSet) -> ChunkResult {
+pub(super) fn scan_chunk(chunk: &[u8], layout: SnapshotLayout, wanted: &IdSet) -> ChunkResult {
     let mut result = ChunkResult::default();
     let mut record = csv::ByteRecord::new();
     for (number, line) in lines(chunk) {
@@ -153,7 +153,7 @@ impl DataLines for IndexChunk {
     }
 }
 
-pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: Layout) -> IndexChunk {
+pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: SnapshotLayout) -> IndexChunk {
     let mut result = IndexChunk {
         entries: Vec::with_capacity(chunk.len() / 64),
         lines: 0,

@@ -15,7 +15,7 @@ use crate::error::FileError;
 pub struct Index {
     path: std::path::PathBuf,
     file: std::fs::File,
-    layout: parse::Layout,
+    layout: parse::SnapshotLayout,
     /// Every data line, sorted by member then offset (which is line order).
     entries: Vec<IndexedLine>,
     buckets: Buckets,

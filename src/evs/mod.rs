@@ -15,8 +15,6 @@ mod pass;
 mod source;
 mod watch;
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -50,28 +48,10 @@ pub const COLUMNS: [&str; 16] = [
     "date_of_death",
 ];
 
-/// Member IDs are already well mixed; a multiply-shift hash is enough and much faster than
-/// SipHash on the scan's hot path.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01B3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        self.0 ^= self.0 >> 32;
-    }
-}
-
-pub type IdSet = HashSet<MemberId, BuildHasherDefault<IdHasher>>;
-type IdMap<V> = HashMap<MemberId, V, BuildHasherDefault<IdHasher>>;
+/// Member IDs hashed with rustc's Fx hash (one multiply per ID), much faster than SipHash on
+/// the scan's hot path. Nothing is printed in a set's order: outputs stay deterministic.
+pub type IdSet = rustc_hash::FxHashSet<MemberId>;
+type IdMap<V> = rustc_hash::FxHashMap<MemberId, V>;
 
 /// Short text stored inline (names and IDs almost always fit), else on the heap: a
 /// million-member batch keeps millions of these.
@@ -193,11 +173,11 @@ pub struct Snapshot {
     /// Every batch member's good segments, grouped by member in line order: one vector, so
     /// a million members cost no allocation each.
     store: Vec<Segment>,
-    members: IdMap<Entry>,
+    members: IdMap<MemberEntry>,
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Entry {
+enum MemberEntry {
     Segments {
         start: usize,
         len: usize,
@@ -212,18 +192,18 @@ enum Entry {
 impl Snapshot {
     pub fn member(&self, id: MemberId) -> Option<MemberRecord<'_>> {
         Some(match *self.members.get(&id)? {
-            Entry::Segments { start, len } => {
+            MemberEntry::Segments { start, len } => {
                 MemberRecord::Segments(&self.store[start..start + len])
             }
-            Entry::Malformed { line, .. } => MemberRecord::Malformed { line },
+            MemberEntry::Malformed { line, .. } => MemberRecord::Malformed { line },
         })
     }
 
     /// The members with malformed lines, with how many lines each.
     pub fn malformed_members(&self) -> impl Iterator<Item = (MemberId, u64)> + '_ {
         self.members.iter().filter_map(|(id, entry)| match entry {
-            Entry::Malformed { count, .. } => Some((*id, u64::from(*count))),
-            Entry::Segments { .. } => None,
+            MemberEntry::Malformed { count, .. } => Some((*id, u64::from(*count))),
+            MemberEntry::Segments { .. } => None,
         })
     }
 
@@ -238,16 +218,16 @@ impl Snapshot {
         for group in found.chunk_by(|a, b| a.0 == b.0) {
             let malformed = group.iter().filter_map(|(_, p)| p.as_ref().err());
             let entry = match malformed.clone().next() {
-                Some(line) => Entry::Malformed {
+                Some(line) => MemberEntry::Malformed {
                     line: *line,
                     count: u32::try_from(malformed.count()).unwrap_or(u32::MAX),
                 },
-                None => Entry::Segments {
+                None => MemberEntry::Segments {
                     start: stored,
                     len: group.len(),
                 },
             };
-            if let Entry::Segments { len, .. } = entry {
+            if let MemberEntry::Segments { len, .. } = entry {
                 stored += len;
             }
             snapshot.members.insert(group[0].0, entry);
@@ -258,7 +238,7 @@ impl Snapshot {
         snapshot.store = found
             .into_iter()
             .filter_map(|(id, parsed)| match members.get(&id) {
-                Some(Entry::Segments { .. }) => parsed.ok(),
+                Some(MemberEntry::Segments { .. }) => parsed.ok(),
                 _ => None,
             })
             .collect();
@@ -289,7 +269,7 @@ fn hashed_pass<R: Send + chunk::DataLines>(
     path: &Path,
     workers: usize,
     progress: Progress<'_>,
-    per_chunk: impl Fn(&[u8], u64, parse::Layout) -> R + Sync,
+    per_chunk: impl Fn(&[u8], u64, parse::SnapshotLayout) -> R + Sync,
 ) -> Result<(Vec<R>, String), FileError> {
     // The scan is bound by its reading thread: a regular file is hashed on another one
     // meanwhile; a pipe can be read only once, and is hashed as it is read.

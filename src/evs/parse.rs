@@ -7,13 +7,13 @@ use crate::model::{CoverageType, Dmh, MemberId, Zip, header_key, parse_text_date
 
 /// Where each column is and how lines are split.
 #[derive(Clone, Copy)]
-pub(super) struct Layout {
+pub(super) struct SnapshotLayout {
     pub(super) delimiter: u8,
     pub(super) positions: [usize; 16],
     pub(super) fields: usize,
 }
 
-pub(super) fn parse_header(line: &[u8]) -> Result<Layout, String> {
+pub(super) fn parse_header(line: &[u8]) -> Result<SnapshotLayout, String> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let text =
@@ -53,7 +53,7 @@ pub(super) fn parse_header(line: &[u8]) -> Result<Layout, String> {
             twice.join(", ")
         ));
     }
-    Ok(Layout {
+    Ok(SnapshotLayout {
         delimiter,
         positions,
         fields: names.len(),
@@ -61,7 +61,7 @@ pub(super) fn parse_header(line: &[u8]) -> Result<Layout, String> {
 }
 
 /// How many fields a line has, quoted fields read as a CSV reader reads them.
-pub(super) fn field_count(line: &[u8], layout: Layout) -> usize {
+pub(super) fn field_count(line: &[u8], layout: SnapshotLayout) -> usize {
     if memchr::memchr(b'"', line).is_none() {
         return memchr::memchr_iter(layout.delimiter, line).count() + 1;
     }
@@ -77,7 +77,7 @@ pub(super) fn field_count(line: &[u8], layout: Layout) -> usize {
 }
 
 /// The member ID of a line, reading only as far as its member_id field.
-pub(super) fn member_id_of(line: &[u8], layout: Layout, quoted: bool) -> Option<MemberId> {
+pub(super) fn member_id_of(line: &[u8], layout: SnapshotLayout, quoted: bool) -> Option<MemberId> {
     let position = layout.positions[0];
     if quoted {
         let mut reader = csv::ReaderBuilder::new()
@@ -101,7 +101,11 @@ pub(super) fn parse_member_id(field: &[u8]) -> Option<MemberId> {
 }
 
 /// A full segment, or `None` when a field count, date or code is wrong.
-pub(super) fn parse_segment(fields: &[&[u8]], layout: Layout, line: u64) -> Option<Segment> {
+pub(super) fn parse_segment(
+    fields: &[&[u8]],
+    layout: SnapshotLayout,
+    line: u64,
+) -> Option<Segment> {
     if fields.len() != layout.fields {
         return None;
     }

@@ -7,12 +7,12 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::mpsc::Sender;
 
 use sha2::{Digest, Sha256};
 
 use super::chunk::DataLines;
-use super::parse::{Layout, field_count, parse_header};
+use super::parse::{SnapshotLayout, field_count, parse_header};
 use super::{Progress, source};
 use crate::error::FileError;
 use crate::sys::io_reason;
@@ -30,7 +30,7 @@ cpbatch reads lines that end in LF or CRLF: convert the file's line ends";
 
 /// One chunked pass over the snapshot.
 pub(super) struct Pass<R> {
-    pub(super) layout: Layout,
+    pub(super) layout: SnapshotLayout,
     pub(super) chunks: Vec<R>,
     /// With `hash`, the SHA-256 of the file as stored, computed as it was read.
     pub(super) sha256: Option<String>,
@@ -67,8 +67,24 @@ impl Stop {
     }
 }
 
-/// Reads the snapshot's header, then hands chunks of whole lines to `workers` threads through
-/// a bounded queue (at most a few chunks in memory, whatever the file's size), calling
+/// A chunk's index and result, on its way back to the reader.
+type Done<R> = Option<(usize, R)>;
+
+/// Sends a task's [`Done`] when the task ends, even by a panic (then with no result): the
+/// reader counts every chunk done, and rayon raises the panic once the scope ends.
+struct SendWhenDone<R> {
+    sender: Sender<Done<R>>,
+    result: Done<R>,
+}
+
+impl<R> Drop for SendWhenDone<R> {
+    fn drop(&mut self) {
+        let _ = self.sender.send(self.result.take());
+    }
+}
+
+/// Reads the snapshot's header, then hands chunks of whole lines to a pool of `workers` threads
+/// (at most two chunks a worker in memory, whatever the file's size), calling
 /// `per_chunk(bytes, byte offset in the (decompressed) stream, layout)`. Results come back in
 /// file order. With `hash`, the reading thread also hashes the file. The file is opened and
 /// read once: it may be a pipe.
@@ -77,7 +93,7 @@ pub(super) fn pass<R: Send + DataLines>(
     workers: usize,
     progress: Progress<'_>,
     hash: bool,
-    per_chunk: impl Fn(&[u8], u64, Layout) -> R + Sync,
+    per_chunk: impl Fn(&[u8], u64, SnapshotLayout) -> R + Sync,
 ) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
     let fail = |reason: String| FileError::Evs {
@@ -93,53 +109,52 @@ pub(super) fn pass<R: Send + DataLines>(
     let (layout, mut carry, header_bytes) =
         read_header(&mut *text).map_err(|stop| fail(stop.reason(gzip)))?;
 
-    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
-    let mut stopped = None;
-    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(workers);
-    let work_rx = Mutex::new(work_rx);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let (work_rx, results, per_chunk) = (&work_rx, &results, &per_chunk);
-            scope.spawn(move || {
-                loop {
-                    let next = work_rx.lock().ok().and_then(|rx| rx.recv().ok());
-                    let Some((index, start, chunk)) = next else {
-                        break;
-                    };
-                    let result = per_chunk(&chunk, start, layout);
-                    if let Ok(mut all) = results.lock() {
-                        all.push((index, result));
-                    }
-                }
-            });
-        }
-        let mut index = 0;
+    // A pool of its own: `workers` threads for this pass (--threads, or one behind a workbook
+    // read, at that thread's lowered priority, which threads inherit), while this thread reads.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .map_err(|e| fail(format!("cannot start the threads that read it ({e})")))?;
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Done<R>>();
+    let mut chunks = Vec::new();
+    let stopped = pool.in_place_scope(|scope| {
+        // At most two chunks a worker are queued or worked on, whatever the file's size: the
+        // reader waits for one to be done before it reads further.
+        let mut in_flight = 0;
         let mut offset = header_bytes as u64;
-        loop {
+        for index in 0.. {
             let (chunk, eof) = match next_chunk(&mut *text, &mut carry, layout) {
                 Ok(next) => next,
-                Err(stop) => {
-                    stopped = Some(stop);
-                    break;
-                }
+                Err(stop) => return Some(stop),
             };
-            let length = chunk.len() as u64;
-            if work_tx.send((index, offset, chunk)).is_err() {
-                break;
+            while in_flight >= 2 * workers {
+                let Ok(done) = done_rx.recv() else { break };
+                chunks.extend(done);
+                in_flight -= 1;
             }
-            offset += length;
-            index += 1;
+            let start = offset;
+            offset += chunk.len() as u64;
+            let (done_tx, per_chunk) = (done_tx.clone(), &per_chunk);
+            scope.spawn(move |_| {
+                let mut done = SendWhenDone {
+                    sender: done_tx,
+                    result: None,
+                };
+                done.result = Some((index, per_chunk(&chunk, start, layout)));
+            });
+            in_flight += 1;
             if eof {
                 break;
             }
         }
-        drop(work_tx);
+        None
     });
+    drop(done_tx);
+    chunks.extend(done_rx.into_iter().flatten());
     if let Some(stop) = stopped {
         return Err(fail(stop.reason(gzip)));
     }
     drop(text);
-    let mut chunks = results.into_inner().unwrap_or_default();
     if chunks.iter().all(|(_, chunk)| chunk.data_lines() == 0) {
         return Err(fail(
             "it has a header but no data line: a snapshot lists every member's segments".into(),
@@ -155,7 +170,7 @@ pub(super) fn pass<R: Send + DataLines>(
 
 /// Reads the header line, which must end within [`MAX_HEADER`] bytes; returns the layout,
 /// the bytes read after the header, and the header's length with its line end.
-fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
+fn read_header(text: &mut dyn Read) -> Result<(SnapshotLayout, Vec<u8>, usize), Stop> {
     let mut buffer = Vec::with_capacity(CHUNK + 4096);
     let mut searched = 0;
     let end = loop {
@@ -206,7 +221,7 @@ fn read_header(text: &mut dyn Read) -> Result<(Layout, Vec<u8>, usize), Stop> {
 fn next_chunk(
     text: &mut dyn Read,
     carry: &mut Vec<u8>,
-    layout: Layout,
+    layout: SnapshotLayout,
 ) -> Result<(Vec<u8>, bool), Stop> {
     let mut chunk = std::mem::take(carry);
     // Each byte is searched for a line end once as the chunk grows (and the carried start of
@@ -242,7 +257,7 @@ fn next_chunk(
 
 /// At the end of the text: a last line with no line end and the wrong number of fields was
 /// cut off in transfer (SPEC 2.4).
-fn check_last_line(chunk: &[u8], layout: Layout) -> Result<(), Stop> {
+fn check_last_line(chunk: &[u8], layout: SnapshotLayout) -> Result<(), Stop> {
     if chunk.last().is_none_or(|b| *b == b'\n') {
         return Ok(());
     }
@@ -281,4 +296,66 @@ fn fill(text: &mut dyn Read, buffer: &mut Vec<u8>, want: usize) -> std::io::Resu
     };
     buffer.truncate(filled);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evs::COLUMNS;
+
+    impl DataLines for (u64, u64) {
+        fn data_lines(&self) -> u64 {
+            self.1
+        }
+    }
+
+    /// A snapshot of several chunks: `lines` lines of about 100 bytes.
+    fn snapshot(lines: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evs.csv");
+        let mut text = COLUMNS.join(",") + "\n";
+        for n in 0..lines {
+            text.push_str(&format!(
+                "{n:012},Last,First,1980-01-01,2020-01-01,,STANDARD,ACPP01,N,N,N,NONE,02118,,,\n"
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn count_lines(chunk: &[u8], start: u64, _: SnapshotLayout) -> (u64, u64) {
+        (start, memchr::memchr_iter(b'\n', chunk).count() as u64)
+    }
+
+    #[test]
+    fn chunks_come_back_in_file_order_whatever_the_workers() {
+        let (_dir, path) = snapshot(200_000);
+        for workers in [1, 2, 5] {
+            let pass = pass(&path, workers, &|_| {}, true, count_lines).unwrap();
+            assert!(
+                pass.chunks.len() > 2,
+                "more chunks than one worker may have in flight"
+            );
+            let lines: u64 = pass.chunks.iter().map(|c| c.1).sum();
+            assert_eq!(lines, 200_000);
+            // Each chunk starts where the one before it ended.
+            let starts: Vec<u64> = pass.chunks.iter().map(|c| c.0).collect();
+            assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+            assert_eq!(pass.sha256, Some(crate::sys::sha256_file(&path).unwrap()));
+        }
+    }
+
+    #[test]
+    fn a_chunk_that_panics_stops_the_pass_with_its_panic_not_a_hang() {
+        let (_dir, path) = snapshot(200_000);
+        // One worker and more chunks than may be in flight: the reader must be told that the
+        // panicking chunk is done, or it would wait for it forever.
+        let result = std::panic::catch_unwind(|| {
+            pass(&path, 1, &|_| {}, false, |chunk, start, layout| {
+                assert!(start > 200, "the first chunk panics");
+                count_lines(chunk, start, layout)
+            })
+        });
+        assert!(result.is_err());
+    }
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::chunk::{Found, lines, numbered, parse_line, scan_chunk};
-use super::parse::{Layout, parse_member_id};
+use super::parse::{SnapshotLayout as Layout, parse_member_id};
 use super::pass::pass;
 use super::{IdSet, MemberId, Progress, Segment, Snapshot, hashed_pass, source};
 use crate::error::FileError;

@@ -30,7 +30,7 @@ pub enum Column {
 
 /// How a column's cells are formatted in a workbook the tool writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CellFormat {
+pub(crate) enum CellFormat {
     /// Text, so that Excel keeps leading zeros (Member ID, ZIP Code).
     Text,
     /// A date.
@@ -123,7 +123,7 @@ impl Column {
             Column::NursingFacility => &["NF Resident"],
             Column::DmhAffiliation => &["DMH"],
             Column::ZipCode => &["ZIP", "Zip5"],
-            Column::EffectiveDate => &["Effective"],
+            Column::EffectiveDate => &["Effective", "Eff Date", "Effective Dt"],
             Column::ReasonCode => &["Reason"],
             Column::SubmitterId => &["Submitted By"],
         }
@@ -144,7 +144,7 @@ impl Column {
         }
     }
 
-    pub fn cell_format(self) -> CellFormat {
+    pub(crate) fn cell_format(self) -> CellFormat {
         match self {
             Column::MemberId | Column::ZipCode => CellFormat::Text,
             Column::DateOfBirth | Column::EffectiveDate => CellFormat::Date,
@@ -177,21 +177,146 @@ impl Column {
         }
     }
 
-    /// Finds the canonical column a header text names, if any.
+    /// Finds the canonical column a header text names, if any (SPEC 2.1: case, spaces,
+    /// underscores, hyphens, slashes and periods ignored, and the markers of
+    /// [`marker_free`]).
     pub fn from_header(text: &str) -> Option<Column> {
-        let key = header_key(text);
+        let key = column_key(text);
         if key.is_empty() {
             return None;
         }
-        Column::ALL.into_iter().find(|c| {
-            header_key(c.header()) == key || c.aliases().iter().any(|a| header_key(a) == key)
-        })
+        Column::ALL
+            .into_iter()
+            .find(|c| c.keys().any(|known| known == key))
     }
+
+    /// The normalised forms of the canonical header and of every alias.
+    fn keys(self) -> impl Iterator<Item = String> {
+        std::iter::once(self.header())
+            .chain(self.aliases().iter().copied())
+            .map(header_key)
+    }
+
+    /// The canonical column whose header or alias is within two edits of `text`, for a
+    /// "did you mean" (SPEC 2.1): the nearest, the first in canonical order on a tie. Keys
+    /// as short as the distance are never near (`ID` is not two edits from `ZIP`).
+    pub fn closest(text: &str) -> Option<(Column, usize)> {
+        if Column::from_header(text).is_some() {
+            return None;
+        }
+        let key = column_key(text);
+        Column::ALL
+            .into_iter()
+            .filter_map(|c| {
+                c.keys()
+                    .filter_map(|known| near(&key, &known))
+                    .min()
+                    .map(|distance| (c, distance))
+            })
+            .min_by_key(|(_, distance)| *distance)
+    }
+
+    /// How far an unrecognised header is from this column's header or aliases, when near.
+    pub fn distance_from(self, text: &str) -> Option<usize> {
+        let key = column_key(text);
+        self.keys().filter_map(|known| near(&key, &known)).min()
+    }
+}
+
+/// The edit distance of two header keys when it is at most two, and less than either
+/// key's length.
+fn near(a: &str, b: &str) -> Option<usize> {
+    if a.is_empty() || a == b {
+        return None;
+    }
+    let distance = strsim::levenshtein(a, b);
+    let shortest = a.chars().count().min(b.chars().count());
+    (distance <= 2 && distance < shortest).then_some(distance)
+}
+
+/// The columns cpbatch adds to `rejected.xlsx` (SPEC 4.2): recognised and ignored, so that
+/// a rejected workbook can be checked again as it is.
+pub const ADDED_HEADERS: [&str; 2] = ["Source Row", "Errors"];
+
+/// True when the header is one of [`ADDED_HEADERS`].
+pub fn is_added_header(text: &str) -> bool {
+    let key = column_key(text);
+    ADDED_HEADERS.iter().any(|h| header_key(h) == key)
+}
+
+/// A header's text without the markers people add (SPEC 2.1), in any order and
+/// combination: a trailing `*` (required), `#`, and a trailing parenthesised note:
+/// `DOB (MM/DD/YYYY) *` is `DOB`, `MassHealth ID #` is `MassHealth ID`.
+pub fn marker_free(text: &str) -> &str {
+    let mut rest = text.trim();
+    loop {
+        let before = rest;
+        if let Some(stripped) = rest.strip_suffix(['*', '#']) {
+            rest = stripped.trim_end();
+        } else if rest.ends_with(')')
+            && let Some(open) = rest.rfind('(')
+        {
+            rest = rest[..open].trim_end();
+        }
+        if rest == before {
+            return rest;
+        }
+    }
+}
+
+/// The key a batch header is matched by.
+fn column_key(text: &str) -> String {
+    header_key(marker_free(text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_are_ignored_in_any_order() {
+        for (text, column) in [
+            ("Action*", Column::Action),
+            ("Action *", Column::Action),
+            ("DOB (MM/DD/YYYY)", Column::DateOfBirth),
+            ("DOB (MM/DD/YYYY) *", Column::DateOfBirth),
+            ("DOB * (MM/DD/YYYY)", Column::DateOfBirth),
+            ("MassHealth ID #", Column::MemberId),
+            ("Member ID # (12 digits)*", Column::MemberId),
+            ("Eff Date", Column::EffectiveDate),
+        ] {
+            assert_eq!(Column::from_header(text), Some(column), "{text}");
+        }
+        assert_eq!(Column::from_header("(note)"), None);
+        assert_eq!(Column::from_header("*"), None);
+        assert!(is_added_header("Source Row") && is_added_header("errors"));
+        assert!(!is_added_header("Error Codes"));
+    }
+
+    #[test]
+    fn closest_is_within_two_edits_and_never_a_short_key_away() {
+        assert_eq!(
+            Column::closest("Efective Date"),
+            Some((Column::EffectiveDate, 1))
+        );
+        assert_eq!(Column::closest("Memebr ID"), Some((Column::MemberId, 2)));
+        assert_eq!(Column::closest("MCO"), Some((Column::PlanId, 2)));
+        assert_eq!(Column::closest("ID"), None);
+        assert_eq!(Column::closest("Notes"), None);
+        assert_eq!(Column::closest("Effective Date"), None);
+        assert_eq!(
+            Column::EffectiveDate.distance_from("Efective Date*"),
+            Some(1)
+        );
+    }
+    use crate::model::{Action, Dmh, Program};
+
+    #[test]
+    fn meanings_name_the_code_lists_as_they_stand() {
+        assert_eq!(Column::Action.meaning(), Action::choices());
+        assert!(Column::CpProgram.meaning().starts_with(Program::choices()));
+        assert!(Column::DmhAffiliation.meaning().starts_with(Dmh::choices()));
+    }
 
     #[test]
     fn headers_match_ignoring_case_and_punctuation() {
@@ -201,6 +326,11 @@ mod tests {
         assert_eq!(Column::from_header("aco/mco id"), Some(Column::PlanId));
         assert_eq!(Column::from_header("D.O.B."), Some(Column::DateOfBirth));
         assert_eq!(Column::from_header("Notes"), None);
+        assert_eq!(Column::from_header("Eff Date"), Some(Column::EffectiveDate));
+        assert_eq!(
+            Column::from_header("Effective Dt"),
+            Some(Column::EffectiveDate)
+        );
         assert_eq!(Column::from_header("  "), None);
     }
 }

@@ -12,6 +12,13 @@
 //!
 //! Values are escaped by the XML writer; characters that XML 1.0 cannot carry at all (most
 //! control characters) are replaced with U+FFFD.
+//!
+//! Why quick-xml and not quick-junit (0.8.0): its `XmlString` deletes control characters
+//! and strips ANSI escape sequences, so a value would silently lose text (a file name
+//! `a\x1b]]>.csv` becomes `a`, ESC starting an OSC sequence that runs to the end) instead
+//! of showing U+FFFD where a character was; it lets U+FFFE and U+FFFF through, which makes
+//! a document xmllint rejects; and its fixed layout (4-space indent, `skipped` before
+//! `failures`, `time="0.000"`) would change every report's bytes.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -64,10 +71,10 @@ pub fn write_xml(
 ) -> std::io::Result<()> {
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
     for suite in suites {
-        let counts = Counts::of(&suite.verdict);
-        tests += counts.tests;
-        failures += counts.failures;
-        errors += counts.errors;
+        let tally = Tally::of(&suite.verdict);
+        tests += tally.tests;
+        failures += tally.failures;
+        errors += tally.errors;
     }
     let mut xml: Xml<'_> = Writer::new_with_indent(out, b' ', 2);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -88,21 +95,21 @@ pub fn write_xml(
 }
 
 /// A suite's tally: one test per data row, or one erroring test for a refused batch.
-struct Counts {
+struct Tally {
     tests: usize,
     failures: usize,
     errors: usize,
 }
 
-impl Counts {
-    fn of(verdict: &Verdict<'_>) -> Counts {
+impl Tally {
+    fn of(verdict: &Verdict<'_>) -> Tally {
         match verdict {
-            Verdict::Judged(judged) => Counts {
+            Verdict::Judged(judged) => Tally {
                 tests: judged.outcomes.len(),
                 failures: judged.rejected(),
                 errors: 0,
             },
-            Verdict::Refused(_) => Counts {
+            Verdict::Refused(_) => Tally {
                 tests: 1,
                 failures: 0,
                 errors: 1,
@@ -112,15 +119,15 @@ impl Counts {
 }
 
 fn write_suite(xml: &mut Xml<'_>, suite: &Suite<'_>, config: &Config) -> std::io::Result<()> {
-    let counts = Counts::of(&suite.verdict);
+    let tally = Tally::of(&suite.verdict);
     let name = clean(&suite.path.display().to_string()).into_owned();
     let classname = clean(&suite.stem.replace('.', "_")).into_owned();
     xml.create_element("testsuite")
         .with_attributes([
             ("name", name.as_str()),
-            ("tests", counts.tests.to_string().as_str()),
-            ("failures", counts.failures.to_string().as_str()),
-            ("errors", counts.errors.to_string().as_str()),
+            ("tests", tally.tests.to_string().as_str()),
+            ("failures", tally.failures.to_string().as_str()),
+            ("errors", tally.errors.to_string().as_str()),
             ("skipped", "0"),
             ("time", "0"),
         ])

@@ -19,23 +19,52 @@ use crate::reference::Reference;
 use crate::{Config, Judged};
 pub use publish::Staging;
 
-fn report_table<'a>(
-    name: &str,
-    judged: &'a Judged,
-    ctx: &'a crate::rules::Context<'a>,
-) -> tables::Table<'a> {
-    match name {
-        "accepted" => tables::accepted(judged, ctx),
-        "transfers" => tables::transfers(judged, ctx),
-        _ => tables::rejected(judged),
-    }
+/// The three row reports, each a CSV file and a workbook of the same name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RowReport {
+    Accepted,
+    Rejected,
+    Transfers,
 }
 
-fn sheet_name(report: &str) -> &'static str {
-    match report {
-        "accepted" => "Accepted",
-        "transfers" => "Transfers",
-        _ => "Rejected",
+impl RowReport {
+    const ALL: [RowReport; 3] = [
+        RowReport::Accepted,
+        RowReport::Rejected,
+        RowReport::Transfers,
+    ];
+
+    /// The report's file name with `extension` (`csv` or `xlsx`).
+    fn file_name(self, extension: &str) -> String {
+        format!("{}.{extension}", self.stem())
+    }
+
+    fn stem(self) -> &'static str {
+        match self {
+            RowReport::Accepted => "accepted",
+            RowReport::Rejected => "rejected",
+            RowReport::Transfers => "transfers",
+        }
+    }
+
+    fn sheet_name(self) -> &'static str {
+        match self {
+            RowReport::Accepted => "Accepted",
+            RowReport::Rejected => "Rejected",
+            RowReport::Transfers => "Transfers",
+        }
+    }
+
+    fn table<'a>(
+        self,
+        judged: &'a Judged,
+        ctx: &'a crate::rules::Context<'a>,
+    ) -> tables::Table<'a> {
+        match self {
+            RowReport::Accepted => tables::accepted(judged, ctx),
+            RowReport::Rejected => tables::rejected(judged),
+            RowReport::Transfers => tables::transfers(judged, ctx),
+        }
     }
 }
 
@@ -71,28 +100,27 @@ pub fn write_all(
     let dir = dir.as_path();
     let mut stage = |name: &str| staging.file(&staged.join(name), &dir.join(name));
     let ctx = judged.context(reference, &config.check);
-    let names = ["accepted", "rejected", "transfers"];
-    let mut workbooks: Vec<(&str, PathBuf)> = Vec::new();
-    for name in names.iter().filter(|_| config.formats.xlsx) {
-        workbooks.push((name, stage(&format!("{name}.xlsx"))?));
+    let mut workbooks: Vec<(RowReport, PathBuf)> = Vec::new();
+    for report in RowReport::ALL.into_iter().filter(|_| config.formats.xlsx) {
+        workbooks.push((report, stage(&report.file_name("xlsx"))?));
     }
     let mut write =
         |name: &str,
          fill: &dyn Fn(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>| {
             staging.write(&staged.join(name), &dir.join(name), fill)
         };
-    let write_workbook = |name: &str, temp: &Path| {
-        match name {
-            "rejected" => xlsx_out::write_rejected(temp, judged, config.check.as_of),
+    let write_workbook = |report: RowReport, temp: &Path| {
+        match report {
+            RowReport::Rejected => xlsx_out::write_rejected(temp, judged, config.check.as_of),
             _ => xlsx_out::write_table(
                 temp,
-                sheet_name(name),
-                &report_table(name, judged, &ctx),
+                report.sheet_name(),
+                &report.table(judged, &ctx),
                 config.check.as_of,
             ),
         }
         .map_err(|e| FileError::Output {
-            path: dir.join(format!("{name}.xlsx")).display().to_string(),
+            path: dir.join(report.file_name("xlsx")).display().to_string(),
             reason: e.to_string(),
         })
     };
@@ -101,16 +129,16 @@ pub fn write_all(
         // longest report to write: start it first, and write every other report meanwhile.
         let accepted = workbooks
             .first()
-            .map(|(name, temp)| scope.spawn(|| write_workbook(name, temp)));
+            .map(|(report, temp)| scope.spawn(|| write_workbook(*report, temp)));
         let mut rest = || -> Result<(), FileError> {
             if config.formats.csv {
-                for name in names {
-                    let table = report_table(name, judged, &ctx);
-                    write(&format!("{name}.csv"), &|out| csv_out::write(out, &table))?;
+                for report in RowReport::ALL {
+                    let table = report.table(judged, &ctx);
+                    write(&report.file_name("csv"), &|out| csv_out::write(out, &table))?;
                 }
             }
-            for (name, temp) in workbooks.iter().skip(1) {
-                write_workbook(name, temp)?;
+            for (report, temp) in workbooks.iter().skip(1) {
+                write_workbook(*report, temp)?;
             }
             write("findings.csv", &|out| {
                 csv_out::write(out, &tables::findings(judged))
@@ -120,7 +148,10 @@ pub fn write_all(
         let accepted = accepted.map_or(Ok(()), |handle| {
             handle.join().unwrap_or_else(|_| {
                 Err(FileError::Output {
-                    path: dir.join("accepted.xlsx").display().to_string(),
+                    path: dir
+                        .join(RowReport::Accepted.file_name("xlsx"))
+                        .display()
+                        .to_string(),
                     reason: "the workbook writer stopped unexpectedly".into(),
                 })
             })

@@ -44,8 +44,8 @@ fn page_name(name: &str, page: usize) -> String {
     }
 }
 
-/// The formats every report shares.
-struct Formats {
+/// The cell styles every report shares.
+struct Styles {
     header: Format,
     text: Format,
     date: Format,
@@ -57,13 +57,13 @@ struct Formats {
     whole: Format,
 }
 
-impl Formats {
-    fn new() -> Formats {
+impl Styles {
+    fn new() -> Styles {
         let error = Format::new()
             .set_background_color("#FFC7CE")
             .set_border(FormatBorder::Thin)
             .set_border_color("#C00000");
-        Formats {
+        Styles {
             header: Format::new().set_bold().set_background_color("#D9E1F2"),
             text: Format::new().set_num_format("@"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
@@ -108,11 +108,11 @@ fn header_row(
     sheet: &mut Worksheet,
     headers: &[String],
     widths: &[f64],
-    formats: &Formats,
+    styles: &Styles,
 ) -> Result<(), XlsxError> {
     for (col, (header, width)) in headers.iter().zip(widths).enumerate() {
         sheet.set_column_width(col as u16, *width)?;
-        sheet.write_string_with_format(0, col as u16, header, &formats.header)?;
+        sheet.write_string_with_format(0, col as u16, header, &styles.header)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     // Printed: landscape, one page wide, the header on every page.
@@ -142,7 +142,7 @@ pub fn write_table(
     table: &Table<'_>,
     as_of: NaiveDate,
 ) -> Result<(), XlsxError> {
-    let formats = Formats::new();
+    let styles = Styles::new();
     let mut workbook = workbook(as_of)?;
     let sample = table
         .rows()
@@ -158,11 +158,11 @@ pub fn write_table(
     for page in 0..pages {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(page_name(name, page))?;
-        header_row(sheet, &table.headers, &column_widths, &formats)?;
+        header_row(sheet, &table.headers, &column_widths, &styles)?;
         for (col, kind) in column_kinds.iter().enumerate() {
             match kind {
-                Some(Kind::Id) => sheet.set_column_format(col as u16, &formats.text)?,
-                Some(Kind::Date) => sheet.set_column_format(col as u16, &formats.date)?,
+                Some(Kind::Id) => sheet.set_column_format(col as u16, &styles.text)?,
+                Some(Kind::Date) => sheet.set_column_format(col as u16, &styles.date)?,
                 _ => sheet,
             };
         }
@@ -182,11 +182,11 @@ pub fn write_table(
                         sheet.write_string(r, c, clip(text).as_ref())?;
                     }
                     Value::Id(text) => {
-                        sheet.write_string_with_format(r, c, clip(text).as_ref(), &formats.text)?;
+                        sheet.write_string_with_format(r, c, clip(text).as_ref(), &styles.text)?;
                     }
                     // A bare number would take a date column's format and show as a date.
                     Value::Int(n) if column_has(Kind::Date) => {
-                        sheet.write_number_with_format(r, c, *n as f64, &formats.whole)?;
+                        sheet.write_number_with_format(r, c, *n as f64, &styles.whole)?;
                     }
                     Value::Int(n) => {
                         sheet.write_number(r, c, *n as f64)?;
@@ -195,12 +195,7 @@ pub fn write_table(
                         sheet.write_datetime(r, c, excel_date(*date)?)?;
                     }
                     Value::Date(date) => {
-                        sheet.write_datetime_with_format(
-                            r,
-                            c,
-                            excel_date(*date)?,
-                            &formats.date,
-                        )?;
+                        sheet.write_datetime_with_format(r, c, excel_date(*date)?, &styles.date)?;
                     }
                 }
             }
@@ -308,7 +303,7 @@ pub const MAX_NOTED_ROWS: usize = 5_000;
 
 /// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong.
 pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<(), XlsxError> {
-    let formats = Formats::new();
+    let styles = Styles::new();
     let batch = &judged.batch;
     let layout = &batch.layout;
     // A CSV batch can be wider than a sheet: keep room for the Errors column.
@@ -341,7 +336,7 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
     for page in 0..pages {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(page_name("Rejected", page))?;
-        header_row(sheet, &headers, &column_widths, &formats)?;
+        header_row(sheet, &headers, &column_widths, &styles)?;
         let on_page = &rejected[page * MAX_ROWS..((page + 1) * MAX_ROWS).min(rejected.len())];
         for (n, index) in on_page.iter().enumerate() {
             let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
@@ -380,9 +375,9 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
                 let as_text = text_columns.contains(&col);
                 let c = col as u16;
                 let (plain, text, date) = if marked {
-                    (&formats.error, &formats.error_text, &formats.error_date)
+                    (&styles.error, &styles.error_text, &styles.error_date)
                 } else {
-                    (&Format::new(), &formats.text, &formats.date)
+                    (&Format::new(), &styles.text, &styles.date)
                 };
                 match cell.kind {
                     CellKind::Empty if marked => {
@@ -430,9 +425,9 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
                 }
             }
             let errors_format = if row_errors.is_empty() {
-                &formats.wrap
+                &styles.wrap
             } else {
-                &formats.error_wrap
+                &styles.error_wrap
             };
             sheet.write_string_with_format(
                 r,

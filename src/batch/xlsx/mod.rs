@@ -30,7 +30,7 @@ pub use shared::SharedStrings;
 pub use sheet::{Context, ParsedRows, rows_of_xml};
 pub use styles::Styles;
 
-use super::workbook::{SheetMeta, WorkbookInfo, choose_sheet, no_such_sheet};
+use super::workbook::{SheetMeta, WorkbookInfo, candidates, first_with_header, no_such_sheet};
 use super::{Assembler, Failure, limits};
 use crate::error::FileError;
 
@@ -70,19 +70,8 @@ pub(crate) fn read(
             visible: s.visible,
         })
         .collect();
-    let name = choose_sheet(&metas, wanted_sheet)
+    let names = candidates(&metas, wanted_sheet)
         .ok_or_else(|| no_such_sheet(display, &metas, wanted_sheet))?;
-    let part = package
-        .sheets
-        .iter()
-        .find(|s| s.name == name)
-        .and_then(|s| s.part.as_deref())
-        .and_then(|part| package::part_index(&archive, part))
-        .ok_or_else(|| {
-            unreadable(format!(
-                "sheet {name:?} has no part in the archive: the workbook is damaged"
-            ))
-        })?;
     asm.set_1904(package.is_1904);
 
     let styles = match package
@@ -109,22 +98,35 @@ pub(crate) fn read(
         styles: &styles,
         is_1904: package.is_1904,
     };
-    let damaged = |damage: Damage| match damage {
-        Damage::Xml(problem) => unreadable(format!("sheet {name:?} cannot be read: {problem}")),
-        damage => unreadable(damage.to_string()),
-    };
-    let file = archive.by_index(part).map_err(|_| {
-        unreadable(format!(
-            "sheet {name:?} cannot be inflated: the archive is damaged"
-        ))
-    })?;
-    inflate::with_blocks(file, |blocks| {
-        let mut xml = xml::reader(blocks);
-        sheet::find_sheet_data(&mut xml).map_err(damaged)?;
-        stream_rows(&mut xml, &ctx, asm, order, &damaged)
+    let sheet = first_with_header(&names, asm, |name, asm| {
+        let part = package
+            .sheets
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.part.as_deref())
+            .and_then(|part| package::part_index(&archive, part))
+            .ok_or_else(|| {
+                unreadable(format!(
+                    "sheet {name:?} has no part in the archive: the workbook is damaged"
+                ))
+            })?;
+        let damaged = |damage: Damage| match damage {
+            Damage::Xml(problem) => unreadable(format!("sheet {name:?} cannot be read: {problem}")),
+            damage => unreadable(damage.to_string()),
+        };
+        let file = archive.by_index(part).map_err(|_| {
+            unreadable(format!(
+                "sheet {name:?} cannot be inflated: the archive is damaged"
+            ))
+        })?;
+        inflate::with_blocks(file, |blocks| {
+            let mut xml = xml::reader(blocks);
+            sheet::find_sheet_data(&mut xml).map_err(damaged)?;
+            stream_rows(&mut xml, &ctx, asm, order, &damaged)
+        })
     })?;
     Ok(WorkbookInfo {
-        sheet: name,
+        sheet,
         is_1904: package.is_1904,
     })
 }

@@ -39,18 +39,27 @@ pub struct Checked {
 pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     let pool = worker_pool(config)?;
     let started = Instant::now();
-    let (config, stems) = outputs::plan(config);
+    let (config, stems) = outputs::plan(config)?;
     // Where the reports go is checked, and made ready, before any input is read.
     let single = config.batches.len() == 1;
     let publisher = Publisher::start(&config, if single { &[] } else { &stems })?;
     let reference = load_reference(config.reference.as_deref())?;
-    let (batches, snapshot) = judge_all(&pool, &config, &stems, &reference, started)?;
+    // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
+    let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
+    let (batches, snapshot) = judge_all(
+        &pool,
+        &config,
+        &stems,
+        &reference,
+        progress.as_ref(),
+        started,
+    )?;
     let ctx = ReportContext {
         reference: &reference,
         config: &config,
         snapshot: snapshot.as_ref(),
     };
-    let status = emit(stdout, publisher, &batches, &ctx)?;
+    let status = emit(stdout, publisher, &batches, &ctx, progress.as_ref())?;
     if config.out.is_none() {
         // SPEC 4.2: a run without --out says so once, so nobody looks for reports.
         eprintln!("cpbatch: no --out directory given: no report was written");
@@ -63,9 +72,9 @@ pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileErro
 /// file-level error is the run's, as in `validate`.
 pub fn check(config: &Config) -> Result<Vec<Checked>, FileError> {
     let pool = worker_pool(config)?;
-    let (config, stems) = outputs::plan(config);
+    let (config, stems) = outputs::plan(config)?;
     let reference = load_reference(config.reference.as_deref())?;
-    judge_all(&pool, &config, &stems, &reference, Instant::now()).map(|(batches, _)| batches)
+    judge_all(&pool, &config, &stems, &reference, None, Instant::now()).map(|(batches, _)| batches)
 }
 
 fn worker_pool(config: &Config) -> Result<rayon::ThreadPool, FileError> {
@@ -83,25 +92,17 @@ fn judge_all(
     config: &Config,
     stems: &[String],
     reference: &Reference,
+    progress: Option<&MultiProgress>,
     started: Instant,
 ) -> Result<(Vec<Checked>, Option<Snapshot>), FileError> {
-    // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
-    let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
-    let index = start_index(config, progress.as_ref());
-    let read = read(
-        pool,
-        config,
-        stems,
-        reference,
-        index.as_ref(),
-        progress.as_ref(),
-    );
+    let index = start_index(config, progress);
+    let read = read(pool, config, stems, reference, index.as_ref(), progress);
     let entries = refused_alone(read.entries)?;
     let scan_started = Instant::now();
     let snapshot = match (&config.evs, index, read.streamed) {
         (None, _, _) => None,
         (Some(_), Some(index), Some(streamed)) => Some(indexed(index, streamed)?),
-        (Some(path), _, _) => Some(scan_snapshot(pool, path, &entries, progress.as_ref())?),
+        (Some(path), _, _) => Some(scan_snapshot(pool, path, &entries, progress)?),
     };
     let scan_ms = scan_started.elapsed().as_millis();
     let batches = judge(
@@ -198,7 +199,8 @@ fn judge(
             verdict,
         });
     }
-    {
+    // The check across batches (B003), unless each batch is to be judged alone.
+    if !config.independent {
         let mut processed: Vec<(&str, &mut [crate::rules::RowOutcome])> = batches
             .iter_mut()
             .filter_map(|run| {
@@ -227,17 +229,23 @@ fn emit(
     publisher: Publisher,
     batches: &[Checked],
     ctx: &ReportContext<'_>,
+    progress: Option<&MultiProgress>,
 ) -> Result<i32, FileError> {
     let mut status = 0;
+    let named = batches.len() > 1;
     for run in batches {
         match &run.verdict {
             Ok(judged) => {
-                console_result(console::print(stdout, judged, ctx.config.quiet))?;
+                console_result(console::print(stdout, judged, ctx.config.quiet, named))?;
                 if judged.rejected() > 0 {
                     status = 1;
                 }
             }
             Err(error) => {
+                // On stdout too, so that a log of the run lists every batch (SPEC 5.1).
+                let path = run.path.display().to_string();
+                let line = console::refused_line(&path, error);
+                console_result(writeln!(stdout, "{}", crate::shown::escaped(&line)))?;
                 eprintln!("cpbatch: {}", error.display_with_code());
                 status = 1;
             }
@@ -250,7 +258,18 @@ fn emit(
             crate::shown::escaped(&total_line(batches))
         ))?;
     }
-    outputs::publish(publisher, batches, ctx)?;
+    // Writing workbooks takes seconds on a large batch: a spinner says so.
+    let bar = progress
+        .filter(|_| ctx.config.out.is_some() || ctx.config.junit.is_some())
+        .map(snapshot::writing_bar);
+    let published = outputs::publish(publisher, batches, ctx);
+    if let Some(bar) = bar {
+        match &published {
+            Ok(()) => bar.finish_with_message("reports written"),
+            Err(_) => bar.finish_and_clear(),
+        }
+    }
+    published?;
     Ok(status)
 }
 

@@ -209,7 +209,11 @@ fn read_batches(
             let read = batch::read_batch_with(path, config.sheet.as_deref(), &tick, work);
             let busy_after = busy.map(BusyTimes::now).unwrap_or_default();
             if let Some(bar) = bar {
-                bar.finish_and_clear();
+                // The bar ends at the true count, not at the last chunk's.
+                if let Ok((batch, _)) = &read {
+                    bar.set_position(batch.rows.len() as u64);
+                }
+                bar.finish();
             }
             let (batch, checked) = match read {
                 Ok((batch, checked)) => (Ok(batch), work.map(|_| checked)),

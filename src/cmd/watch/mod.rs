@@ -51,8 +51,7 @@ impl Config {
 pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     let publisher = outputs::start(config)?;
     let reference = crate::load_reference(config.reference.as_deref())?;
-    let submitter = check_usage(config, &reference)?;
-    let found = watch(config, &reference, submitter)?;
+    let found = watch(config, &reference)?;
     let status = outputs::emit(stdout, publisher, &found, &reference, config)?;
     if config.out.is_none() {
         eprintln!("cpbatch: no --out directory given: no report was written");
@@ -60,12 +59,10 @@ pub fn run(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
     Ok(status)
 }
 
-/// Finds and judges every watched member, and writes nothing.
-pub fn watch(
-    config: &Config,
-    reference: &Reference,
-    submitter: Submitter<'_>,
-) -> Result<Found, FileError> {
+/// Finds and judges every watched member, and writes nothing. An unknown submitter and a
+/// watch date outside the window are usage errors, found before any input is read.
+pub fn watch(config: &Config, reference: &Reference) -> Result<Found, FileError> {
+    let submitter = check_usage(config, reference)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = config.threads {
         pool = pool.num_threads(threads);
@@ -78,7 +75,7 @@ pub fn watch(
 
 /// The submitter, known to the reference data, and a watch date within the S008 window of
 /// the as-of date: usage errors otherwise.
-pub fn check_usage<'r>(
+pub(crate) fn check_usage<'r>(
     config: &Config,
     reference: &'r Reference,
 ) -> Result<Submitter<'r>, FileError> {

@@ -46,6 +46,7 @@ pub(super) fn start(config: &Config) -> Result<Publisher, FileError> {
         sheet: None,
         threads: config.threads,
         evs_read: crate::EvsRead::Scan,
+        independent: false,
         quiet: config.quiet,
         progress: false,
         check: config.check.clone(),

@@ -85,7 +85,7 @@ pub struct Judgement {
 }
 
 /// What every judgement of one run shares.
-pub struct Watch<'a> {
+pub(crate) struct Watch<'a> {
     pub reference: &'a Reference,
     /// The watch date D.
     pub date: NaiveDate,
@@ -119,7 +119,7 @@ impl Watch<'_> {
 
 /// Judges a member; `None` when it is not watched: without a roster, a member with no CP
 /// in EVS on D; and any member the submitter may not act on (A001).
-pub fn judge(subject: &Subject<'_, '_>, watch: &Watch<'_>) -> Option<Judgement> {
+pub(crate) fn judge(subject: &Subject<'_, '_>, watch: &Watch<'_>) -> Option<Judgement> {
     let on = OnDate::of(subject.evs.segments(), watch.date);
     if subject.roster.is_none() && on.cp_in_evs.is_empty() {
         return None;
