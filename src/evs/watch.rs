@@ -175,20 +175,18 @@ fn member_and_cp(
         let id = record.get(id_at).and_then(parse_member_id);
         return (id, record.get(cp_at).is_some_and(|f| !blank(f)));
     }
-    let (mut id, mut cp) = (None, false);
-    let last = id_at.max(cp_at);
-    for (n, field) in line
-        .split(|b| *b == layout.delimiter)
-        .enumerate()
-        .take(last + 1)
-    {
-        if n == id_at {
-            id = parse_member_id(field);
-        }
-        if n == cp_at {
-            cp = !blank(field);
-        }
-    }
+    // The fields' bounds from the delimiters' positions (memchr), only as far as needed.
+    let field = |at: usize| -> &[u8] {
+        let mut bounds = std::iter::once(0)
+            .chain(memchr::memchr_iter(layout.delimiter, line).map(|p| p + 1))
+            .skip(at);
+        let start = bounds.next().unwrap_or(line.len());
+        let end =
+            memchr::memchr(layout.delimiter, &line[start..]).map_or(line.len(), |p| start + p);
+        &line[start..end]
+    };
+    let id = parse_member_id(field(id_at));
+    let cp = !blank(field(cp_at));
     (id, cp)
 }
 
@@ -218,7 +216,7 @@ fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
             result
                 .found
                 .push((id, parse_line(line, layout, number, &mut record)));
-        } else {
+        } else if result.others.last() != Some(&id) {
             result.others.push(id);
         }
     }
