@@ -5,6 +5,7 @@
 pub mod console;
 pub mod csv_out;
 pub mod junit;
+pub mod lists;
 pub mod publish;
 pub mod summary;
 pub mod tables;
