@@ -1,8 +1,9 @@
 //! Workbook reports (SPEC 4.2) with rust_xlsxwriter, in constant-memory mode so a million-row
 //! report does not sit in memory: bold frozen header, autofilter, sized columns, IDs as text,
 //! dates as dates. `rejected.xlsx` is the batch as submitted, ready to fix and upload again:
-//! its own columns and values, then an `Errors` column; every cell with an error is filled
-//! and carries a note with its messages.
+//! its own columns and values, then `Source Row` and `Errors`; every cell with an error is
+//! filled and carries a note with its messages, every cell is top-aligned, and the coded
+//! columns keep the template's drop-down lists.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -14,10 +15,12 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
+use super::lists::{LAST_ROW, LISTS_SHEET, List, ListColumn, drop_down, lists, write_lists_sheet};
 use super::tables::{Table, Value};
 use crate::Judged;
 use crate::batch::CellKind;
 use crate::model::{CellFormat, Column};
+use crate::reference::Reference;
 
 /// Excel's limits: data rows under the header on one sheet, columns, characters in a cell.
 const MAX_ROWS: usize = 1_048_575;
@@ -55,6 +58,8 @@ struct Styles {
     wrap: Format,
     error_wrap: Format,
     whole: Format,
+    /// A cell with no number format of its own.
+    plain: Format,
 }
 
 impl Styles {
@@ -73,6 +78,26 @@ impl Styles {
             error,
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             whole: Format::new().set_num_format("0"),
+            plain: Format::new(),
+        }
+    }
+
+    /// The same styles, every one top-aligned: the rows of `rejected.xlsx` are as tall as
+    /// their Errors cell, and a value at the bottom of a tall row reads as the next row's.
+    fn top_aligned() -> Styles {
+        let top = |format: Format| format.set_align(FormatAlign::Top);
+        let styles = Styles::new();
+        Styles {
+            header: top(styles.header),
+            text: top(styles.text),
+            date: top(styles.date),
+            error: top(styles.error),
+            error_text: top(styles.error_text),
+            error_date: top(styles.error_date),
+            wrap: styles.wrap,
+            error_wrap: styles.error_wrap,
+            whole: top(styles.whole),
+            plain: top(styles.plain),
         }
     }
 }
@@ -301,34 +326,136 @@ const ERRORS_WIDTH: f64 = 80.0;
 /// are still filled and every message is in the Errors column.
 pub const MAX_NOTED_ROWS: usize = 5_000;
 
-/// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong.
-pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<(), XlsxError> {
-    let styles = Styles::new();
+/// The header of the column that gives each rejected row's number in the batch as
+/// submitted, which the messages cite (SPEC 4.2, 3.8).
+pub const SOURCE_ROW_HEADER: &str = "Source Row";
+/// The header of the column that holds each rejected row's errors.
+pub const ERRORS_HEADER: &str = "Errors";
+
+/// What a drop-down of `rejected.xlsx` says when a value is not in its list.
+fn not_in_list_message(column: Column, list: List) -> String {
+    let header = column.header();
+    match list {
+        List::CpId | List::PlanId | List::SubmitterId => format!(
+            "This {header} is not in the roster the batch was checked against (the \
+             {LISTS_SHEET} sheet), so cpbatch may reject the row again. Keep it anyway?"
+        ),
+        _ => format!(
+            "{header} takes one of the values in the list, or one of the aliases of the \
+             template's Instructions sheet; cpbatch rejects anything else. Keep it anyway?"
+        ),
+    }
+}
+
+/// The columns of `rejected.xlsx`: the batch's own (not the `Source Row` and `Errors` of a
+/// rejected workbook checked again), then `Source Row` and `Errors`, written afresh.
+struct RejectedColumns {
+    /// The batch position of each of the sheet's own columns, in order.
+    own: Vec<usize>,
+    /// For each batch position, its sheet column, if the sheet has it.
+    sheet_col: Vec<Option<usize>>,
+    headers: Vec<String>,
+    source_col: usize,
+    errors_col: usize,
+}
+
+impl RejectedColumns {
+    fn of(batch: &crate::batch::Batch) -> RejectedColumns {
+        let mut own = super::tables::own_columns(batch);
+        // A CSV batch can be wider than a sheet: keep room for the two added columns.
+        own.truncate(MAX_COLUMNS - 2);
+        let mut sheet_col = vec![None; batch.width];
+        for (col, position) in own.iter().enumerate() {
+            sheet_col[*position] = Some(col);
+        }
+        let mut headers: Vec<String> = own
+            .iter()
+            .map(|i| batch.layout.headers.get(*i).cloned().unwrap_or_default())
+            .collect();
+        headers.push(SOURCE_ROW_HEADER.into());
+        headers.push(ERRORS_HEADER.into());
+        RejectedColumns {
+            source_col: own.len(),
+            errors_col: own.len() + 1,
+            own,
+            sheet_col,
+            headers,
+        }
+    }
+
+    /// The sheet column of a canonical column, when the batch has it.
+    fn of_column(&self, layout: &crate::batch::Layout, column: Column) -> Option<usize> {
+        layout
+            .position(column)
+            .and_then(|p| self.sheet_col.get(p).copied().flatten())
+    }
+}
+
+/// Gives each coded column of the sheet the template's drop-down list, so a fix is picked,
+/// not typed; and every column a top-aligned format, so cells typed in later line up too.
+fn coded_columns(
+    sheet: &mut Worksheet,
+    columns: &RejectedColumns,
+    layout: &crate::batch::Layout,
+    lists: &[ListColumn],
+    styles: &Styles,
+    text_columns: &[usize],
+) -> Result<(), XlsxError> {
+    for col in 0..columns.headers.len() {
+        let format = if text_columns.contains(&col) {
+            &styles.text
+        } else {
+            &styles.plain
+        };
+        sheet.set_column_format(col as u16, format)?;
+    }
+    for column in Column::ALL {
+        let Some(col) = columns.of_column(layout, column) else {
+            continue;
+        };
+        if let Some(validation) = drop_down(lists, column, not_in_list_message)? {
+            let c = col as u16;
+            sheet.add_data_validation(1, c, LAST_ROW, c, &validation)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong, with
+/// their source row, the template's drop-down lists, and a hidden Lists sheet they refer to.
+pub fn write_rejected(
+    path: &Path,
+    judged: &Judged,
+    reference: &Reference,
+    as_of: NaiveDate,
+) -> Result<(), XlsxError> {
+    let styles = Styles::top_aligned();
     let batch = &judged.batch;
     let layout = &batch.layout;
-    // A CSV batch can be wider than a sheet: keep room for the Errors column.
-    let width = batch.width.min(MAX_COLUMNS - 1);
-    let mut headers: Vec<String> = (0..width)
-        .map(|i| layout.headers.get(i).cloned().unwrap_or_default())
-        .collect();
-    headers.push("Errors".into());
-    let errors_col = width;
+    let columns = RejectedColumns::of(batch);
+    let (source_col, errors_col) = (columns.source_col, columns.errors_col);
+    let headers = &columns.headers;
     // Member ID and ZIP stay text so Excel cannot drop leading zeros when the file is fixed.
     let text_columns: Vec<usize> = Column::ALL
         .into_iter()
         .filter(|c| c.cell_format() == CellFormat::Text)
-        .filter_map(|c| layout.position(c))
+        .filter_map(|c| columns.of_column(layout, c))
         .collect();
     let rejected: Vec<usize> = (0..judged.outcomes.len())
         .filter(|i| judged.outcomes[*i].is_rejected())
         .collect();
+    let lists = lists(reference);
 
     let mut workbook = workbook(as_of)?;
     let sample = rejected.iter().map(|i| {
         let raw = &batch.rows[*i];
-        (0..width).map(|c| raw.cell(c).text.to_string()).collect()
+        columns
+            .own
+            .iter()
+            .map(|c| raw.cell(*c).text.to_string())
+            .collect()
     });
-    let mut column_widths = widths(&headers, sample);
+    let mut column_widths = widths(headers, sample);
     column_widths[errors_col] = ERRORS_WIDTH;
 
     let mut noted_rows = 0;
@@ -336,7 +463,8 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
     for page in 0..pages {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(page_name("Rejected", page))?;
-        header_row(sheet, &headers, &column_widths, &styles)?;
+        header_row(sheet, headers, &column_widths, &styles)?;
+        coded_columns(sheet, &columns, layout, &lists, &styles, &text_columns)?;
         let on_page = &rejected[page * MAX_ROWS..((page + 1) * MAX_ROWS).min(rejected.len())];
         for (n, index) in on_page.iter().enumerate() {
             let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
@@ -359,25 +487,21 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
             let mut row_errors: Vec<String> = Vec::new();
             for finding in outcome.findings.iter().filter(|f| f.is_error()) {
                 let line = format!("{}: {}", finding.code, finding.message);
-                match finding
-                    .column
-                    .and_then(|c| layout.position(c))
-                    .filter(|p| *p < width)
-                {
+                match finding.column.and_then(|c| columns.of_column(layout, c)) {
                     Some(col) => marks.entry(col).or_default().push(line.clone()),
                     None => row_errors.push(line.clone()),
                 }
             }
             noted_rows += usize::from(!marks.is_empty() || !row_errors.is_empty());
-            for col in 0..width {
-                let cell = raw.cell(col);
+            for (col, position) in columns.own.iter().enumerate() {
+                let cell = raw.cell(*position);
                 let marked = marks.contains_key(&col);
                 let as_text = text_columns.contains(&col);
                 let c = col as u16;
                 let (plain, text, date) = if marked {
                     (&styles.error, &styles.error_text, &styles.error_date)
                 } else {
-                    (&Format::new(), &styles.text, &styles.date)
+                    (&styles.plain, &styles.text, &styles.date)
                 };
                 match cell.kind {
                     CellKind::Empty if marked => {
@@ -424,6 +548,12 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
                     sheet.insert_note(r, c, &note(messages))?;
                 }
             }
+            sheet.write_number_with_format(
+                r,
+                source_col as u16,
+                f64::from(raw.source_row),
+                &styles.whole,
+            )?;
             let errors_format = if row_errors.is_empty() {
                 &styles.wrap
             } else {
@@ -441,5 +571,9 @@ pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<
         }
         sheet.autofilter(0, 0, on_page.len() as u32, errors_col as u16)?;
     }
+    // The lists the drop-downs refer to, out of the submitter's way.
+    let lists_sheet = workbook.add_worksheet();
+    write_lists_sheet(lists_sheet, &lists, &styles.header)?;
+    lists_sheet.set_hidden(true);
     save(&mut workbook, path)
 }
