@@ -1,0 +1,297 @@
+//! Messages that explain themselves (SPEC 2.2, issue 11 items 5 and 6), on real batch files:
+//! organisation IDs matched ignoring case, spaces and hyphens, with "did you mean" for an
+//! unknown one; and the Excel traps behind a value named in its message. Each test asserts
+//! the exact code, column and message.
+
+mod common;
+use common::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A finished run: its output directory, kept alive with its temporary directory.
+struct Out {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Out {
+    /// Every finding of one source row as (column, code, message), in report order.
+    fn row(&self, source_row: u32) -> Vec<(String, String, String)> {
+        read_report(&self.path.join("findings.csv"))
+            .1
+            .into_iter()
+            .filter(|r| r[0] == source_row.to_string())
+            .map(|r| (r[1].clone(), r[2].clone(), r[4].clone()))
+            .collect()
+    }
+
+    /// The rows of a CSV report as maps, by header.
+    fn report(&self, name: &str) -> Vec<BTreeMap<String, String>> {
+        let (headers, rows) = read_report(&self.path.join(name));
+        rows.into_iter()
+            .map(|row| headers.iter().cloned().zip(row).collect())
+            .collect()
+    }
+
+    /// The row of a report with this source row.
+    fn report_row(&self, name: &str, source_row: u32) -> BTreeMap<String, String> {
+        self.report(name)
+            .into_iter()
+            .find(|r| r["source_row"] == source_row.to_string())
+            .unwrap_or_else(|| panic!("row {source_row} is not in {name}"))
+    }
+}
+
+/// One finding as (column, code, message).
+fn finding(column: &str, code: &str, message: &str) -> (String, String, String) {
+    (column.to_string(), code.to_string(), message.to_string())
+}
+
+/// Validates a batch file already written in a temporary directory.
+fn run(dir: tempfile::TempDir, batch: &Path, rows: usize, extra: &[&str]) -> Out {
+    let path = dir.path().join("out");
+    let result = validate(batch, &path, extra);
+    assert!(
+        result.status == 0 || result.status == 1,
+        "exit {}: {}",
+        result.status,
+        result.stderr
+    );
+    assert_conserved(&path, rows);
+    Out { _dir: dir, path }
+}
+
+/// Validates a CSV batch of these rows.
+fn run_csv(rows: &[BTreeMap<&'static str, String>], extra: &[&str]) -> Out {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, rows);
+    run(dir, &batch, rows.len(), extra)
+}
+
+/// Validates an xlsx batch: the canonical header row, then these rows of cells, each given
+/// as the good row's text cells with some cells replaced.
+fn run_xlsx(rows: &[Vec<(&'static str, Cell)>]) -> Out {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.xlsx");
+    let mut grid = vec![HEADERS.iter().map(|h| t(h)).collect::<Vec<_>>()];
+    for (i, changes) in rows.iter().enumerate() {
+        let id = format!("1000000000{:02}", i + 1);
+        let good = row_with(&[("Member ID", &id)]);
+        let mut cells: Vec<Cell> = HEADERS
+            .iter()
+            .map(|h| match good[h].as_str() {
+                "" => Cell::Blank,
+                v => t(v),
+            })
+            .collect();
+        for (header, cell) in changes {
+            let at = HEADERS.iter().position(|h| h == header).unwrap();
+            cells[at] = cell.clone();
+        }
+        grid.push(cells);
+    }
+    write_xlsx(&batch, &[("Batch", grid)]);
+    run(dir, &batch, rows.len(), &[])
+}
+
+/// `row_with` for another member.
+fn member(id: &str, changes: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
+    let mut row = row_with(changes);
+    row.insert("Member ID", id.to_string());
+    row
+}
+
+fn transfer(
+    id: &str,
+    from: &str,
+    changes: &[(&'static str, &str)],
+) -> BTreeMap<&'static str, String> {
+    let mut row = member(
+        id,
+        &[
+            ("Action", "TRANSFER"),
+            ("From CP ID", from),
+            ("Reason Code", "MEMBER_CHOICE"),
+        ],
+    );
+    for (k, v) in changes {
+        row.insert(k, v.to_string());
+    }
+    row
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 5: organisation IDs (SPEC 2.2)
+
+#[test]
+fn organisation_ids_match_ignoring_case_spaces_and_hyphens() {
+    let out = run_csv(
+        &[
+            // Every ID in another spelling: accepted, reported in the roster's form.
+            row_with(&[
+                ("CP ID", "bhcp-01"),
+                ("Plan ID", "acpp 01"),
+                ("Submitter ID", "Acpp-01"),
+            ]),
+            // A CP submitting its own transfer, From CP ID spelled with a hyphen.
+            transfer(
+                "100000000002",
+                "bhcp-02",
+                &[("CP ID", "BHCP 01"), ("Submitter ID", "bhcp01")],
+            ),
+            // The same CP on both sides, spelled differently: C004.
+            transfer("100000000003", "Bhcp-01", &[]),
+            // The first row again with its IDs as the roster spells them: a duplicate.
+            row_with(&[]),
+            // MassHealth in any spelling.
+            member("100000000005", &[("Submitter ID", "Mass-Health")]),
+        ],
+        &[],
+    );
+    assert_eq!(out.row(2), vec![]);
+    let accepted = out.report_row("accepted.csv", 2);
+    assert_eq!(
+        (
+            accepted["cp_id"].as_str(),
+            accepted["plan_id"].as_str(),
+            accepted["submitter_id"].as_str()
+        ),
+        ("BHCP01", "ACPP01", "ACPP01")
+    );
+    assert_eq!(out.row(3), vec![]);
+    let moved = out.report_row("transfers.csv", 3);
+    assert_eq!(
+        (moved["from_cp_id"].as_str(), moved["to_cp_id"].as_str()),
+        ("BHCP02", "BHCP01")
+    );
+    assert_eq!(
+        out.row(4),
+        vec![finding(
+            "From CP ID",
+            "C004",
+            "From CP ID and CP ID are both BHCP01; a transfer must move the member to another CP"
+        )]
+    );
+    assert_eq!(
+        out.row(5)
+            .into_iter()
+            .map(|(column, code, _)| (column, code))
+            .collect::<Vec<_>>(),
+        vec![("Member ID".to_string(), "B001".to_string())]
+    );
+    assert_eq!(out.row(6), vec![]);
+    assert_eq!(
+        out.report_row("accepted.csv", 6)["submitter_id"],
+        "MASSHEALTH"
+    );
+}
+
+#[test]
+fn an_unknown_organisation_id_names_the_nearest_roster_id() {
+    let out = run_xlsx(&[
+        vec![("CP ID", t("BHCP8"))],
+        // Normalised to BHCP2: BHCP02 and BHCP12 are one edit away; the first is named.
+        vec![
+            ("Action", t("TRANSFER")),
+            ("From CP ID", t("bhcp-2")),
+            ("Reason Code", t("MEMBER_CHOICE")),
+        ],
+        vec![("Plan ID", t("ACPP1"))],
+        vec![("Submitter ID", t("Mass Healt"))],
+        // Nothing within two edits: no suggestion.
+        vec![("CP ID", t("XYZ"))],
+    ]);
+    assert_eq!(
+        out.row(2),
+        vec![finding(
+            "CP ID",
+            "C001",
+            "CP ID \"BHCP8\" is not in the CP roster; did you mean BHCP08?"
+        )]
+    );
+    assert_eq!(
+        out.row(3),
+        vec![finding(
+            "From CP ID",
+            "C001",
+            "From CP ID \"bhcp-2\" is not in the CP roster; did you mean BHCP02?"
+        )]
+    );
+    assert_eq!(
+        out.row(4),
+        vec![finding(
+            "Plan ID",
+            "C003",
+            "Plan ID \"ACPP1\" is not in the plan roster; did you mean ACPP01?"
+        )]
+    );
+    assert_eq!(
+        out.row(5),
+        vec![finding(
+            "Submitter ID",
+            "C006",
+            "Submitter ID \"Mass Healt\" is not a known plan, CP or MASSHEALTH; did you mean MASSHEALTH?"
+        )]
+    );
+    assert_eq!(
+        out.row(6),
+        vec![finding(
+            "CP ID",
+            "C001",
+            "CP ID \"XYZ\" is not in the CP roster"
+        )]
+    );
+}
+
+/// The snapshot columns (SPEC 2.4), and a line of the good row's member with some fields
+/// replaced: eligible since 2026-01-01 in ACPP01, ZIP 02118.
+const EVS_HEADER: &str = "member_id,last_name,first_name,date_of_birth,elig_start,elig_end,coverage_type,plan_id,medicare,other_insurance,nursing_facility,dmh_affiliation,zip,cp_id,cp_start,date_of_death";
+
+fn evs_line(member_id: &str, plan: &str, cp: &str, cp_start: &str) -> String {
+    format!(
+        "{member_id},Rivera,Ana,1980-04-02,2026-01-01,,STANDARD,{plan},N,N,N,NONE,02118,{cp},{cp_start},"
+    )
+}
+
+#[test]
+fn reconciliation_compares_organisation_ids_ignoring_case_spaces_and_hyphens() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = dir.path().join("evs.csv");
+    let lines = [
+        EVS_HEADER.to_string(),
+        evs_line("100000000001", "ACPP01", "BHCP01", "2026-01-01"),
+        evs_line("100000000002", "acpp-01", "bhcp 01", "2026-01-01"),
+        evs_line("100000000003", "ACPP01", "BHCP02", "2026-01-01"),
+    ];
+    std::fs::write(&evs, lines.join("\n") + "\n").unwrap();
+    let rows = [
+        // Already with this CP: R010, not R011; the plan is the same: no R005.
+        row_with(&[("CP ID", "bhcp-01"), ("Plan ID", "Acpp-01")]),
+        // Leaving the CP EVS shows, spelled otherwise on both sides: no R012.
+        member(
+            "100000000002",
+            &[
+                ("Action", "DISENROLL"),
+                ("Reason Code", "DECLINED"),
+                ("CP ID", "BHCP-01"),
+            ],
+        ),
+        // Transferring from the CP EVS shows: no R013.
+        transfer("100000000003", "bhcp-02", &[]),
+    ];
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, &rows);
+    let out = run(dir, &batch, rows.len(), &["--evs", evs.to_str().unwrap()]);
+    assert_eq!(
+        out.row(2),
+        vec![finding(
+            "CP ID",
+            "R010",
+            "EVS already shows the member with CP BHCP01"
+        )]
+    );
+    assert_eq!(out.row(3), vec![]);
+    assert_eq!(out.row(4), vec![]);
+}
