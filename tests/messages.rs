@@ -295,3 +295,39 @@ fn reconciliation_compares_organisation_ids_ignoring_case_spaces_and_hyphens() {
     assert_eq!(out.row(3), vec![]);
     assert_eq!(out.row(4), vec![]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 6: messages that name the Excel trap (SPEC 2.2)
+
+#[test]
+fn a001_on_a_row_with_no_plan_says_who_may_submit_it() {
+    let out = run_csv(
+        &[
+            // A CBFS member outside managed care, submitted by a plan.
+            row_with(&[
+                ("Plan ID", ""),
+                ("DMH Affiliation", "CBFS"),
+                ("Submitter ID", "ACPP02"),
+            ]),
+            // Another plan's member: the message is unchanged.
+            member("100000000002", &[("Submitter ID", "ACPP02")]),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.row(2),
+        vec![finding(
+            "Submitter ID",
+            "A001",
+            "submitter ACPP02 is a plan and may submit only its own members' rows; this row has no Plan ID, so it must come from the CP or MassHealth"
+        )]
+    );
+    assert_eq!(
+        out.row(3),
+        vec![finding(
+            "Submitter ID",
+            "A001",
+            "submitter ACPP02 is a plan and may submit only rows whose Plan ID is ACPP02"
+        )]
+    );
+}

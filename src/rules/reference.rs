@@ -179,22 +179,22 @@ fn cp_not_authorized(
 }
 
 /// A001 (SPEC 3.3) for a plan submitter: it may submit only rows whose Plan ID is itself.
-/// Silent on an unknown plan (C003) and on a blank required Plan ID (S001).
+/// Silent on an unknown plan (C003) and on a blank required Plan ID (S001). A row with no
+/// Plan ID (a DMH-affiliated member outside managed care) is no plan's to submit: the
+/// message says who may, rather than asking for the submitter's own Plan ID (SPEC 2.2).
 fn plan_not_authorized(s: &mut RowSink, record: &Record, me: &Plan, plan: Option<&Plan>) {
-    let allowed = match &record.plan_id {
-        Val::Ok(_) if plan.is_none() => true,
-        Val::Ok(id) => same_id(id, &me.id),
-        Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
-        _ => false,
+    let message = match &record.plan_id {
+        Val::Ok(_) if plan.is_none() => return,
+        Val::Ok(id) if same_id(id, &me.id) => return,
+        Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => return,
+        Val::Blank => format!(
+            "submitter {} is a plan and may submit only its own members' rows; this row has no Plan ID, so it must come from the CP or MassHealth",
+            me.id
+        ),
+        _ => format!(
+            "submitter {} is a plan and may submit only rows whose Plan ID is {}",
+            me.id, me.id
+        ),
     };
-    if !allowed {
-        s.push(
-            Column::SubmitterId,
-            Code::A001,
-            format!(
-                "submitter {} is a plan and may submit only rows whose Plan ID is {}",
-                me.id, me.id
-            ),
-        );
-    }
+    s.push(Column::SubmitterId, Code::A001, message);
 }
