@@ -300,6 +300,86 @@ fn reconciliation_compares_organisation_ids_ignoring_case_spaces_and_hyphens() {
 // Item 6: messages that name the Excel trap (SPEC 2.2)
 
 #[test]
+fn a_member_id_in_scientific_notation_or_with_a_fraction_is_explained() {
+    let csv = run_csv(&[row_with(&[("Member ID", "1.00E+11")])], &[]);
+    assert_eq!(
+        csv.row(2),
+        vec![finding(
+            "Member ID",
+            "S003",
+            "Member ID \"1.00E+11\" is not a 12-digit MassHealth ID (Excel turned the ID into a number in scientific notation and lost digits; format the column as text and enter the ID again)"
+        )]
+    );
+    let xlsx = run_xlsx(&[
+        vec![("Member ID", t("1.00012E+11"))],
+        vec![("Member ID", Cell::Number(100012345678.5))],
+        // An ID that is only short keeps its message.
+        vec![("Member ID", t("10001234567"))],
+    ]);
+    assert_eq!(
+        xlsx.row(2),
+        vec![finding(
+            "Member ID",
+            "S003",
+            "Member ID \"1.00012E+11\" is not a 12-digit MassHealth ID (Excel turned the ID into a number in scientific notation and lost digits; format the column as text and enter the ID again)"
+        )]
+    );
+    assert_eq!(
+        xlsx.row(3),
+        vec![finding(
+            "Member ID",
+            "S003",
+            "Member ID 100012345678.5 is not a 12-digit MassHealth ID (a number with a fractional part, where an ID of 12 whole digits belongs; format the column as text and enter the ID again)"
+        )]
+    );
+    assert_eq!(
+        xlsx.row(4),
+        vec![finding(
+            "Member ID",
+            "S003",
+            "Member ID \"10001234567\" is not a 12-digit MassHealth ID (11 digits)"
+        )]
+    );
+}
+
+#[test]
+fn a_text_date_written_day_first_is_named_as_such() {
+    let out = run_csv(
+        &[
+            row_with(&[("Date of Birth", "15/12/1980")]),
+            member("100000000002", &[("Effective Date", "31-12-2026")]),
+            // Impossible either way round: the message is unchanged.
+            member("100000000003", &[("Effective Date", "02/30/2026")]),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.row(2),
+        vec![finding(
+            "Date of Birth",
+            "S004",
+            "Date of Birth \"15/12/1980\" looks like DD/MM/YYYY; dates must be MM/DD/YYYY or YYYY-MM-DD"
+        )]
+    );
+    assert_eq!(
+        out.row(3),
+        vec![finding(
+            "Effective Date",
+            "S004",
+            "Effective Date \"31-12-2026\" looks like DD/MM/YYYY; dates must be MM/DD/YYYY or YYYY-MM-DD"
+        )]
+    );
+    assert_eq!(
+        out.row(4),
+        vec![finding(
+            "Effective Date",
+            "S004",
+            "Effective Date \"02/30/2026\" is not a real calendar date"
+        )]
+    );
+}
+
+#[test]
 fn a001_on_a_row_with_no_plan_says_who_may_submit_it() {
     let out = run_csv(
         &[

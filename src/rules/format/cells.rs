@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 
 use crate::batch::{CellKind, RawCell};
 use crate::model::{
-    Action, Column, DateError, DateForm, MemberId, ReasonCode, Requirement, Zip,
+    Action, Column, DateError, DateForm, IdTrap, MemberId, ReasonCode, Requirement, Zip,
     collapse_whitespace, excel_serial_date, or_list, parse_text_date, parse_yes_no,
+    reads_day_first,
 };
 use crate::rules::{Code, Context, RowSink, Val};
 
@@ -117,6 +118,12 @@ pub(super) fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) ->
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
+/// S003's explanation of an ID in scientific notation (SPEC 2.2): the digits are lost.
+const SCIENTIFIC_ID: &str = "Excel turned the ID into a number in scientific notation and lost digits; format the column as text and enter the ID again";
+
+/// S003's explanation of an ID with a fractional part (SPEC 2.2).
+const FRACTIONAL_ID: &str = "a number with a fractional part, where an ID of 12 whole digits belongs; format the column as text and enter the ID again";
+
 /// S003 and W002 (SPEC 3.2), S001 when blank: Member ID is not 12 digits once
 /// normalised; a number with fewer digits is padded, with a warning.
 pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
@@ -143,11 +150,14 @@ pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId
             Some(id) => Val::Ok(id),
             None => {
                 let digits = cell.text.chars().filter(char::is_ascii_digit).count();
-                let detail = match cell.kind {
-                    CellKind::Number if cell.text.contains(['.', 'e', 'E']) => {
-                        "a number with a fractional part".to_string()
-                    }
-                    CellKind::Text | CellKind::Number => format!("{digits} digits"),
+                let trap = match cell.kind {
+                    CellKind::Text | CellKind::Number => IdTrap::of(cell.text),
+                    _ => None,
+                };
+                let detail = match (trap, cell.kind) {
+                    (Some(IdTrap::Scientific), _) => SCIENTIFIC_ID.to_string(),
+                    (Some(IdTrap::Fraction), _) => FRACTIONAL_ID.to_string(),
+                    (None, CellKind::Text | CellKind::Number) => format!("{digits} digits"),
                     _ => "not digits".to_string(),
                 };
                 s.push(
@@ -239,6 +249,9 @@ pub(super) fn read_date(
                     (_, DateError::TwoDigitYear) => {
                         "has a two-digit year; write the year in full, as MM/DD/YYYY or YYYY-MM-DD"
                             .to_string()
+                    }
+                    (CellKind::Text, DateError::Impossible) if reads_day_first(cell.text) => {
+                        "looks like DD/MM/YYYY; dates must be MM/DD/YYYY or YYYY-MM-DD".to_string()
                     }
                     (_, DateError::Impossible) => "is not a real calendar date".to_string(),
                     (_, DateError::Unreadable) => {
