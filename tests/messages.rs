@@ -4,6 +4,7 @@
 //! the exact code, column and message.
 
 mod common;
+mod raw;
 use common::*;
 
 use std::collections::BTreeMap;
@@ -376,6 +377,165 @@ fn a_text_date_written_day_first_is_named_as_such() {
             "S004",
             "Effective Date \"02/30/2026\" is not a real calendar date"
         )]
+    );
+}
+
+/// Writes a one-sheet batch as a program writes it (rust_xlsxwriter with no formula results):
+/// the canonical headers, then for each row the good row's text, with these columns as
+/// formulas that have no saved value (`<f>…</f><v></v>`) or as blank cells ("").
+fn write_uncomputed(path: &Path, rows: &[Vec<(&'static str, &str)>]) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_formula_result_default("");
+    for (c, header) in HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *header).unwrap();
+    }
+    for (r, changes) in rows.iter().enumerate() {
+        let id = format!("1000000000{:02}", r + 1);
+        let good = row_with(&[("Member ID", &id)]);
+        for (c, header) in HEADERS.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match changes.iter().find(|(h, _)| h == header) {
+                Some((_, "")) => {}
+                Some((_, formula)) => {
+                    sheet.write_formula(r, c, *formula).unwrap();
+                }
+                None if good[header].is_empty() => {}
+                None => {
+                    sheet.write_string(r, c, &good[header]).unwrap();
+                }
+            }
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn a_formula_with_no_saved_value_is_blank_and_its_s001_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.xlsx");
+    write_uncomputed(
+        &batch,
+        &[
+            vec![
+                ("Member ID", "=\"1000000000\"&\"01\""),
+                // The last column: a trailing formula is kept too.
+                ("Submitter ID", "=\"ACPP\"&\"01\""),
+            ],
+            // A blank cell keeps its message.
+            vec![("Last Name", "")],
+        ],
+    );
+    let out = run(dir, &batch, 2, &[]);
+    let formula = ". The cell holds a formula with no saved value: the file was written by a program and never opened in Excel; open it in Excel and save it, or type the value";
+    assert_eq!(
+        out.row(2),
+        vec![
+            finding(
+                "Member ID",
+                "S001",
+                &format!("Member ID is blank; it is required{formula}")
+            ),
+            finding(
+                "Submitter ID",
+                "S001",
+                &format!("Submitter ID is blank; it is required{formula}")
+            ),
+        ]
+    );
+    let rejected = out.report_row("rejected.csv", 2);
+    assert_eq!(
+        (
+            rejected["Member ID"].as_str(),
+            rejected["Submitter ID"].as_str()
+        ),
+        ("", "")
+    );
+    assert_eq!(
+        out.row(3),
+        vec![finding(
+            "Last Name",
+            "S001",
+            "Last Name is blank; it is required"
+        )]
+    );
+}
+
+#[test]
+fn a_formula_with_no_value_element_is_blank_in_both_readers() {
+    // As openpyxl writes a formula (`<f>…</f><v/>`, no type), and with no `<v>` at all.
+    let placeholder = |h: &str| format!("@@{h}@@");
+    let mut rows = vec![
+        HEADERS
+            .iter()
+            .map(|h| raw::RawXml::Text(h.to_string()))
+            .collect(),
+    ];
+    let good = good_row();
+    rows.push(
+        HEADERS
+            .iter()
+            .map(|h| match *h {
+                "Member ID" | "Submitter ID" => raw::RawXml::Text(placeholder(h)),
+                _ => raw::RawXml::Text(good[h].clone()),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let member = HEADERS.iter().position(|h| *h == "Member ID").unwrap() as u32;
+    let submitter = HEADERS.iter().position(|h| *h == "Submitter ID").unwrap() as u32;
+    let inline = |col: u32, h: &str| {
+        format!(
+            r#"<c r="{}2" t="inlineStr"><is><t>{}</t></is></c>"#,
+            raw::column_name(col),
+            placeholder(h)
+        )
+    };
+    let sheet = raw::sheet_xml(&rows)
+        .replace(
+            &inline(member, "Member ID"),
+            &format!(
+                r#"<c r="{}2"><f>SUM(1,2)</f><v/></c>"#,
+                raw::column_name(member)
+            ),
+        )
+        .replace(
+            &inline(submitter, "Submitter ID"),
+            &format!(r#"<c r="{}2"><f>A1</f></c>"#, raw::column_name(submitter)),
+        );
+    assert!(!sheet.contains("@@"), "{sheet}");
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.xlsx");
+    raw::write_raw_xlsx(&batch, &sheet, None, false);
+    // calamine, the reference reader, reads it alike.
+    let read = cpbatch::batch::read_batch_with_calamine(&batch, None).unwrap();
+    let kinds: Vec<_> = [member, submitter]
+        .iter()
+        .map(|c| {
+            (
+                read.rows[0].cell(*c as usize).kind,
+                read.rows[0].cell(*c as usize).text,
+            )
+        })
+        .collect();
+    assert_eq!(kinds, vec![(cpbatch::batch::CellKind::Formula, ""); 2]);
+    let out = run(dir, &batch, 1, &[]);
+    let codes: Vec<_> = out
+        .row(2)
+        .into_iter()
+        .map(|(column, code, message)| {
+            (
+                column,
+                code,
+                message.contains("formula with no saved value"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("Member ID".to_string(), "S001".to_string(), true),
+            ("Submitter ID".to_string(), "S001".to_string(), true),
+        ]
     );
 }
 

@@ -14,19 +14,28 @@ use crate::model::{
 use crate::rules::{Code, Context, RowSink, Val};
 
 /// S001 (SPEC 3.2, 3.7): a required value is blank, one finding per column; the checks that
-/// need the value stay silent.
-fn blank(s: &mut RowSink, column: Column) {
+/// need the value stay silent. A formula with no saved value is blank, and said to be
+/// (SPEC 2.2).
+fn blank(s: &mut RowSink, cell: RawCell<'_>, column: Column) {
     let when = match column.requirement() {
         Requirement::Always => String::new(),
         other => format!(" on {}", other.describe()),
     };
     let when = when.replace("on unless", "unless");
+    let why = if cell.kind == CellKind::Formula {
+        UNCACHED_FORMULA
+    } else {
+        ""
+    };
     s.push(
         column,
         Code::S001,
-        format!("{} is blank; it is required{when}", column.header()),
+        format!("{} is blank; it is required{when}{why}", column.header()),
     );
 }
+
+/// S001's explanation of a formula cell with no saved value (SPEC 2.2).
+const UNCACHED_FORMULA: &str = ". The cell holds a formula with no saved value: the file was written by a program and never opened in Excel; open it in Excel and save it, or type the value";
 
 /// A required value: S001 when blank, else `read`.
 fn read_required<'a, T>(
@@ -36,7 +45,7 @@ fn read_required<'a, T>(
     read: impl FnOnce(&mut RowSink, RawCell<'a>) -> Val<T>,
 ) -> Val<T> {
     if cell.is_blank() {
-        blank(s, column);
+        blank(s, cell, column);
         return Val::Blank;
     }
     read(s, cell)
@@ -228,7 +237,9 @@ fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateEr
             }
             excel_serial_date(value, is_1904)
         }
-        CellKind::Bool | CellKind::Error | CellKind::Empty => Err(DateError::Unreadable),
+        CellKind::Bool | CellKind::Error | CellKind::Empty | CellKind::Formula => {
+            Err(DateError::Unreadable)
+        }
     }
 }
 
@@ -306,7 +317,7 @@ pub(super) fn read_reason(
     let required = matches!(action, Val::Ok(Action::Disenroll | Action::Transfer));
     if cell.is_blank() {
         if required {
-            blank(s, Column::ReasonCode);
+            blank(s, cell, Column::ReasonCode);
         }
         return Val::Blank;
     }
