@@ -46,29 +46,57 @@ pub struct Reference {
 /// The submitter ID of MassHealth itself, which may submit any row.
 pub(crate) const MASSHEALTH: &str = "MASSHEALTH";
 
-/// IDs match ignoring case and surrounding spaces.
+/// Organisation IDs match ignoring case, spaces and hyphens (SPEC 2.2): `bhcp-10` is
+/// `BHCP10`.
 pub(crate) fn id_key(id: &str) -> String {
-    id.trim().to_uppercase()
+    key_chars(id).collect()
 }
 
-/// True when two IDs are the same, ignoring case and surrounding spaces.
+/// The characters of an ID's key: upper case, without spaces or hyphens.
+fn key_chars(id: &str) -> impl Iterator<Item = char> + '_ {
+    id.chars()
+        .filter(|c| !ignored_in_id(*c))
+        .flat_map(char::to_uppercase)
+}
+
+fn ignored_in_id(c: char) -> bool {
+    c.is_whitespace() || c == '-'
+}
+
+/// True when two IDs are the same, ignoring case, spaces and hyphens.
 pub(crate) fn same_id(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
-    if a.is_ascii() && b.is_ascii() {
+    if a.is_ascii() && b.is_ascii() && !a.contains(ignored_in_id) && !b.contains(ignored_in_id) {
         a.eq_ignore_ascii_case(b)
     } else {
-        id_key(a) == id_key(b)
+        key_chars(a).eq(key_chars(b))
     }
 }
 
 /// `id_key` without allocating when the ID is already in that form, as it almost always is.
 fn lookup_key(id: &str) -> std::borrow::Cow<'_, str> {
     let trimmed = id.trim();
-    if trimmed.bytes().any(|b| b.is_ascii_lowercase()) || !trimmed.is_ascii() {
-        std::borrow::Cow::Owned(trimmed.to_uppercase())
-    } else {
+    let is_key = trimmed.is_ascii()
+        && !trimmed
+            .bytes()
+            .any(|b| b.is_ascii_lowercase() || b.is_ascii_whitespace() || b == b'-');
+    if is_key {
         std::borrow::Cow::Borrowed(trimmed)
+    } else {
+        std::borrow::Cow::Owned(id_key(trimmed))
     }
+}
+
+/// The ID among `candidates` nearest to `id` (SPEC 2.2: within two edits of the
+/// normalised text, for "did you mean"); on a tie, the first in alphabetical order.
+fn closest<'a>(id: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    const NEAR: usize = 2;
+    let key = id_key(id);
+    candidates
+        .map(|candidate| (strsim::levenshtein(&key, &id_key(candidate)), candidate))
+        .filter(|(distance, _)| *distance <= NEAR)
+        .min()
+        .map(|(_, candidate)| candidate)
 }
 
 const FILES: [(&str, &str); 4] = [
@@ -210,6 +238,23 @@ impl Reference {
             .or_else(|| self.cp(id).map(Submitter::Cp))
     }
 
+    /// The CP ID nearest to an unknown one (C001's "did you mean"), in the roster's form.
+    pub(crate) fn closest_cp(&self, id: &str) -> Option<&str> {
+        closest(id, self.cps().map(|cp| cp.id.as_str()))
+    }
+
+    /// The plan ID nearest to an unknown one (C003's "did you mean").
+    pub(crate) fn closest_plan(&self, id: &str) -> Option<&str> {
+        closest(id, self.plans().map(|plan| plan.id.as_str()))
+    }
+
+    /// The submitter nearest to an unknown one: a plan, a CP or MASSHEALTH (C006).
+    pub(crate) fn closest_submitter(&self, id: &str) -> Option<&str> {
+        let plans = self.plans().map(|plan| plan.id.as_str());
+        let cps = self.cps().map(|cp| cp.id.as_str());
+        closest(id, plans.chain(cps).chain([MASSHEALTH]))
+    }
+
     pub fn has_partnership(&self, plan: &Plan, cp: &Cp) -> bool {
         self.partnerships
             .get(lookup_key(&plan.id).as_ref())
@@ -304,6 +349,33 @@ mod tests {
             Some(Submitter::MassHealth)
         ));
         assert!(r.cp("bhcp01").is_some());
+    }
+
+    #[test]
+    fn ids_match_ignoring_case_spaces_and_hyphens() {
+        let r = Reference::built_in().unwrap();
+        assert_eq!(r.cp("bhcp-10").map(|c| c.id.as_str()), Some("BHCP10"));
+        assert_eq!(r.plan(" Acpp 01 ").map(|p| p.id.as_str()), Some("ACPP01"));
+        assert!(matches!(
+            r.submitter("Mass-Health"),
+            Some(Submitter::MassHealth)
+        ));
+        assert!(same_id("bhcp-10", "BHCP10"));
+        assert!(same_id("BHCP 10", "bhcp10"));
+        assert!(!same_id("BHCP10", "BHCP01"));
+        assert_eq!(id_key("bhcp - 1ö"), "BHCP1Ö");
+    }
+
+    #[test]
+    fn the_closest_id_is_within_two_edits_and_ties_go_alphabetically() {
+        let r = Reference::built_in().unwrap();
+        // BHCP08 and BHCP18 are both one edit from BHCP8.
+        assert_eq!(r.closest_cp("BHCP8"), Some("BHCP08"));
+        assert_eq!(r.closest_cp("bhcp-8"), Some("BHCP08"));
+        assert_eq!(r.closest_cp("XYZ"), None);
+        assert_eq!(r.closest_plan("ACP01"), Some("ACPP01"));
+        assert_eq!(r.closest_submitter("MASHEALT"), Some("MASSHEALTH"));
+        assert_eq!(r.closest_submitter("LTCP1"), Some("LTCP01"));
     }
 
     fn write_dir(partnerships: &str) -> tempfile::TempDir {

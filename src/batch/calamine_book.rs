@@ -91,13 +91,33 @@ fn read_sheet(
             let mut reader = b
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(&e))?;
-            stream(|| reader.next_cell(), cells, &unreadable)?;
+            // With each cell's formula, to tell a formula with no saved value (SPEC 2.2).
+            let mut next = || {
+                reader.next_cell_with_formula_metadata().map(|cell| {
+                    cell.map(|cell| {
+                        let uncached = cell.formula.is_some()
+                            && match &cell.value {
+                                DataRef::Empty => true,
+                                DataRef::String(s) => s.is_empty(),
+                                DataRef::SharedString(s) => s.is_empty(),
+                                _ => false,
+                            };
+                        (calamine::Cell::new(cell.pos, cell.value), uncached)
+                    })
+                })
+            };
+            stream(&mut next, cells, &unreadable)?;
         }
         Book::Xlsb(b) => {
             let mut reader = b
                 .worksheet_cells_reader(sheet)
                 .map_err(|e| unreadable(&e))?;
-            stream(|| reader.next_cell(), cells, &unreadable)?;
+            let mut next = || {
+                reader
+                    .next_cell()
+                    .map(|cell| cell.map(|cell| (cell, false)))
+            };
+            stream(&mut next, cells, &unreadable)?;
         }
         Book::Xls(b) => {
             let range = b.worksheet_range(sheet).map_err(|e| unreadable(&e))?;
@@ -113,10 +133,11 @@ fn read_sheet(
     Ok(())
 }
 
-/// Streams a sheet's cells: this thread only decodes cells (calamine's XML parse is the
-/// floor of the whole run); a second thread formats their text and builds the rows.
+/// Streams a sheet's cells, each with whether it is a formula with no saved value: this
+/// thread only decodes cells (calamine's XML parse is the floor of the whole run); a second
+/// thread formats their text and builds the rows.
 fn stream<'a, E: Kind>(
-    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    mut next: impl FnMut() -> Result<Option<(calamine::Cell<DataRef<'a>>, bool)>, E>,
     cells: SheetCells<'_, '_>,
     unreadable: &dyn Fn(&dyn Kind) -> FileError,
 ) -> Result<(), FileError> {
@@ -126,7 +147,12 @@ fn stream<'a, E: Kind>(
     #[derive(Default)]
     struct CellBatch<'a> {
         text: String,
-        cells: Vec<(u32, u32, Result<std::ops::Range<usize>, DataRef<'a>>)>,
+        cells: Vec<(u32, u32, InTransit<'a>)>,
+    }
+    enum InTransit<'a> {
+        Text(std::ops::Range<usize>),
+        Value(DataRef<'a>),
+        UncachedFormula,
     }
     let (sender, receiver) = std::sync::mpsc::sync_channel::<CellBatch<'a>>(4);
     std::thread::scope(|scope| {
@@ -136,11 +162,12 @@ fn stream<'a, E: Kind>(
             for batch in receiver {
                 for (row, col, value) in &batch.cells {
                     match value {
-                        Ok(range) => {
+                        InTransit::Text(range) => {
                             let text = DataRef::SharedString(&batch.text[range.clone()]);
                             cells.push(*row, *col, &text)?;
                         }
-                        Err(value) => cells.push(*row, *col, value)?,
+                        InTransit::Value(value) => cells.push(*row, *col, value)?,
+                        InTransit::UncachedFormula => cells.push_uncached_formula(*row, *col)?,
                     }
                 }
             }
@@ -150,18 +177,19 @@ fn stream<'a, E: Kind>(
         let mut read_error = None;
         loop {
             match next() {
-                Ok(Some(cell)) => {
+                Ok(Some((cell, uncached))) => {
                     let (row, col) = cell.get_position();
-                    let value = match cell.get_value() {
-                        DataRef::String(s) => Ok(s.as_str()),
-                        DataRef::SharedString(s) => Ok(*s),
-                        other => Err(other.clone()),
-                    };
-                    let value = value.map(|text| {
+                    let mut text = |text: &str| {
                         let start = batch.text.len();
                         batch.text.push_str(text);
-                        start..batch.text.len()
-                    });
+                        InTransit::Text(start..batch.text.len())
+                    };
+                    let value = match cell.get_value() {
+                        _ if uncached => InTransit::UncachedFormula,
+                        DataRef::String(s) => text(s),
+                        DataRef::SharedString(s) => text(s),
+                        other => InTransit::Value(other.clone()),
+                    };
                     batch.cells.push((row, col, value));
                     if batch.cells.len() == BATCH {
                         let full = std::mem::take(&mut batch);

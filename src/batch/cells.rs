@@ -115,6 +115,22 @@ impl<'a, 'p> SheetCells<'a, 'p> {
         if matches!(value, DataRef::Empty) {
             return Ok(());
         }
+        self.place(row, col)?;
+        self.cells
+            .push_with(col as usize, |buffer| workbook::write_cell(value, buffer));
+        Ok(())
+    }
+
+    /// A formula cell with no saved value (SPEC 2.2): blank, kept as `CellKind::Formula`.
+    pub(crate) fn push_uncached_formula(&mut self, row: u32, col: u32) -> Result<(), FileError> {
+        self.push(row, col, &DataRef::Empty)?; // Excel's limits, as for any cell
+        self.place(row, col)?;
+        self.cells.push(col as usize, CellKind::Formula, "");
+        Ok(())
+    }
+
+    /// Moves to the cell at (row, col), checking that cells come row by row, each once.
+    fn place(&mut self, row: u32, col: u32) -> Result<(), FileError> {
         if self.row != Some(row) {
             self.flush()?;
             // calamine's cells come in the order of the file: a row met again, or one before
@@ -145,8 +161,6 @@ impl<'a, 'p> SheetCells<'a, 'p> {
                 row + 1
             )));
         }
-        self.cells
-            .push_with(col as usize, |buffer| workbook::write_cell(value, buffer));
         Ok(())
     }
 

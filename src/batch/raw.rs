@@ -14,6 +14,9 @@ pub enum CellKind {
     Date,
     /// An error cell; its text is the error (`#N/A`).
     Error,
+    /// A formula with no saved value (a workbook written by a program and never opened in
+    /// Excel): blank, its text empty, but kept so that its S001 can say why (SPEC 2.2).
+    Formula,
 }
 
 /// One cell: its kind and its original text.
@@ -47,22 +50,24 @@ pub struct RawRow {
 }
 
 impl CellKind {
-    const ALL: [CellKind; 6] = [
+    const ALL: [CellKind; 7] = [
         CellKind::Empty,
         CellKind::Text,
         CellKind::Number,
         CellKind::Bool,
         CellKind::Date,
         CellKind::Error,
+        CellKind::Formula,
     ];
 }
 
 impl RawRow {
     /// Builds a row from cells indexed by column (relative to the batch's first column).
     pub fn new(source_row: u32, cells: &[RawCell<'_>]) -> RawRow {
+        // A formula with no saved value is blank but kept: its S001 names it.
         let width = cells
             .iter()
-            .rposition(|c| !c.is_blank())
+            .rposition(|c| !c.is_blank() || c.kind == CellKind::Formula)
             .map_or(0, |i| i + 1);
         let cells = &cells[..width];
         let mut data = Vec::with_capacity(width * 5);

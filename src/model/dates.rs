@@ -121,6 +121,30 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
 }
 
 /// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.
+/// True when a text date that is not a real MM/DD/YYYY date is one read day first
+/// (`15/12/2026`, `15-12-2026`): the first number cannot be a month but can be a day, and
+/// the date with day and month swapped is real. Messages name the habit (SPEC 2.2).
+pub(crate) fn reads_day_first(text: &str) -> bool {
+    let text = text.trim();
+    let date_part = text.split([' ', 'T']).next().unwrap_or(text);
+    let (form, parts) = DateForm::of(date_part);
+    let all_digits = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !matches!(form, DateForm::UsSlash | DateForm::UsDash)
+        || parts.len() != 3
+        || !all_digits
+        || parts[0].len() > 2
+        || parts[1].len() > 2
+        || parts[2].len() != 4
+    {
+        return false;
+    }
+    let number = |t: &str| t.parse::<u32>().unwrap_or(0);
+    let (day, month, year) = (number(parts[0]), number(parts[1]), number(parts[2]));
+    day > 12 && NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
+}
+
 fn iso_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
     let digits = |range: std::ops::Range<usize>| {
         b[range].iter().try_fold(0u32, |n, d| {
@@ -172,6 +196,20 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn day_first_dates_are_told_apart() {
+        assert!(reads_day_first("15/12/2026"));
+        assert!(reads_day_first(" 31-01-2026 "));
+        assert!(reads_day_first("13/1/1980"));
+        // A real MM/DD/YYYY date, an impossible one either way, other forms.
+        assert!(!reads_day_first("12/15/2026"));
+        assert!(!reads_day_first("31/02/2026"));
+        assert!(!reads_day_first("15/13/2026"));
+        assert!(!reads_day_first("2026-12-15"));
+        assert!(!reads_day_first("15/12/26"));
+        assert!(!reads_day_first("15.12.2026"));
+    }
+
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

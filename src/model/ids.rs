@@ -49,6 +49,35 @@ impl MemberId {
     }
 }
 
+/// The spreadsheet habit behind a Member ID that is not 12 digits, when its text shows one
+/// (SPEC 2.2: messages name the Excel trap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdTrap {
+    /// `1.00E+11`: Excel showed a long number in scientific notation, and the text kept
+    /// only the digits shown.
+    Scientific,
+    /// `100012345678.5`: a number with a fractional part where a whole ID belongs.
+    Fraction,
+}
+
+impl IdTrap {
+    /// The trap a Member ID's text shows, if any.
+    pub(crate) fn of(text: &str) -> Option<IdTrap> {
+        let text = text.trim();
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        // A mantissa: digits, with a fraction or not.
+        let number = |t: &str| match t.split_once('.') {
+            Some((whole, fraction)) => digits(whole) && digits(fraction),
+            None => digits(t),
+        };
+        if let Some((mantissa, exponent)) = text.split_once(['e', 'E']) {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            return (number(mantissa) && digits(exponent)).then_some(IdTrap::Scientific);
+        }
+        (text.contains('.') && number(text)).then_some(IdTrap::Fraction)
+    }
+}
+
 impl std::fmt::Display for MemberId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:012}", self.0)
@@ -108,6 +137,18 @@ mod tests {
         assert_eq!((id.to_string().as_str(), padded), ("100012345678", false));
         assert_eq!(MemberId::from_number(1000123456.5), None);
         assert_eq!(MemberId::from_number(1234567890123.0), None);
+    }
+
+    #[test]
+    fn traps_of_member_ids() {
+        assert_eq!(IdTrap::of("1.00E+11"), Some(IdTrap::Scientific));
+        assert_eq!(IdTrap::of(" 1.00012e11 "), Some(IdTrap::Scientific));
+        assert_eq!(IdTrap::of("1E-3"), Some(IdTrap::Scientific));
+        assert_eq!(IdTrap::of("100012345678.5"), Some(IdTrap::Fraction));
+        assert_eq!(IdTrap::of("100012345678"), None);
+        assert_eq!(IdTrap::of("1.0.0"), None);
+        assert_eq!(IdTrap::of("ABCE12"), None);
+        assert_eq!(IdTrap::of("1.E5"), None);
     }
 
     #[test]

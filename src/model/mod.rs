@@ -11,7 +11,8 @@ pub use codes::{Action, CoverageType, Dmh, PlanType, Program, ReasonCode, parse_
 pub(crate) use codes::{CodeName, NO_WORDS, YES_WORDS};
 pub(crate) use columns::CellFormat;
 pub use columns::{ADDED_HEADERS, Column, Requirement, is_added_header, marker_free};
-pub(crate) use dates::DateForm;
 pub use dates::{DateError, age_on, excel_serial_date, parse_text_date};
+pub(crate) use dates::{DateForm, reads_day_first};
+pub(crate) use ids::IdTrap;
 pub use ids::{MemberId, Zip};
 pub(crate) use text::{code_key, collapse_whitespace, header_key, or_list};

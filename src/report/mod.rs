@@ -5,6 +5,7 @@
 pub mod console;
 pub mod csv_out;
 pub mod junit;
+pub mod lists;
 pub mod publish;
 pub mod summary;
 pub mod tables;
@@ -111,7 +112,9 @@ pub fn write_all(
         };
     let write_workbook = |report: RowReport, temp: &Path| {
         match report {
-            RowReport::Rejected => xlsx_out::write_rejected(temp, judged, config.check.as_of),
+            RowReport::Rejected => {
+                xlsx_out::write_rejected(temp, judged, reference, config.check.as_of)
+            }
             _ => xlsx_out::write_table(
                 temp,
                 report.sheet_name(),

@@ -233,20 +233,31 @@ pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
     })
 }
 
+/// The batch's own columns, by position: every column but those cpbatch added to a
+/// rejected workbook (`Source Row`, `Errors`; SPEC 2.1), which a re-check leaves out.
+pub fn own_columns(batch: &crate::batch::Batch) -> Vec<usize> {
+    (0..batch.width)
+        .filter(|i| !batch.layout.is_added(*i))
+        .collect()
+}
+
 /// The rejected rows as they appeared: every column of the batch, original text.
 pub fn rejected(judged: &Judged) -> Table<'_> {
     let batch = &judged.batch;
+    let own = own_columns(batch);
     let mut names = vec!["source_row".to_string()];
-    names
-        .extend((0..batch.width).map(|i| batch.layout.headers.get(i).cloned().unwrap_or_default()));
+    names.extend(
+        own.iter()
+            .map(|i| batch.layout.headers.get(*i).cloned().unwrap_or_default()),
+    );
     names.push("error_codes".into());
     names.push("errors".into());
     let kept = indexes(judged, RowOutcome::is_rejected);
     Table::new(names, kept.len(), move |i| {
         let (raw, outcome) = (&batch.rows[kept[i]], &judged.outcomes[kept[i]]);
         let mut values = vec![Value::Int(raw.source_row.into())];
-        values.extend((0..batch.width).map(|i| {
-            let cell = raw.cell(i);
+        values.extend(own.iter().map(|i| {
+            let cell = raw.cell(*i);
             match cell.kind {
                 CellKind::Empty => Value::Blank,
                 _ => Value::Text(Cow::Borrowed(cell.text)),

@@ -26,16 +26,10 @@ pub fn check(
     let cp = record.cp_id.ok().and_then(|id| reference.cp(id));
     let from_cp = record.from_cp_id.ok().and_then(|id| reference.cp(id));
     let plan = record.plan_id.ok().and_then(|id| reference.plan(id));
-    unknown_cp(s, &record.cp_id, cp, Column::CpId, "CP ID");
-    unknown_cp(
-        s,
-        &record.from_cp_id,
-        from_cp,
-        Column::FromCpId,
-        "From CP ID",
-    );
+    unknown_cp(s, reference, &record.cp_id, cp, Column::CpId);
+    unknown_cp(s, reference, &record.from_cp_id, from_cp, Column::FromCpId);
     program_mismatch(s, record, cp);
-    unknown_plan(s, record, plan);
+    unknown_plan(s, reference, record, plan);
     transfer_to_same_cp(s, record);
     if record.is_enroll_or_transfer()
         && let (Some(plan), Some(cp)) = (facts.and_then(|f| f.plan.aco_mco()), cp)
@@ -46,7 +40,7 @@ pub fn check(
         return;
     };
     match reference.submitter(submitter_id) {
-        None => unknown_submitter(s, submitter_id),
+        None => unknown_submitter(s, reference, submitter_id),
         Some(Submitter::MassHealth) => {}
         Some(Submitter::Cp(me)) => cp_not_authorized(s, record, me, cp, from_cp),
         Some(Submitter::Plan(me)) => plan_not_authorized(s, record, me, plan),
@@ -54,21 +48,31 @@ pub fn check(
 }
 
 /// C001 (SPEC 3.3): CP ID, or From CP ID on a TRANSFER row, is not in the CP roster. It
-/// silences C002, C005, E010 and the R codes that compare CPs (SPEC 3.7).
+/// silences C002, C005, E010 and the R codes that compare CPs (SPEC 3.7). IDs match
+/// ignoring case, spaces and hyphens; the message names the nearest roster ID (SPEC 2.2).
 fn unknown_cp(
     s: &mut RowSink,
+    reference: &Reference,
     id: &Val<Cow<'_, str>>,
     cp: Option<&Cp>,
     column: Column,
-    name: &str,
 ) {
     if let (Val::Ok(id), None) = (id, cp) {
         s.push(
             column,
             Code::C001,
-            format!("{name} {id:?} is not in the CP roster"),
+            format!(
+                "{} {id:?} is not in the CP roster{}",
+                column.header(),
+                did_you_mean(reference.closest_cp(id))
+            ),
         );
     }
+}
+
+/// `; did you mean X?` when a roster ID is near the unknown one, else nothing.
+fn did_you_mean(closest: Option<&str>) -> String {
+    closest.map_or_else(String::new, |id| format!("; did you mean {id}?"))
 }
 
 /// C002 (SPEC 3.3): the CP named by CP ID is not of the row's CP Program.
@@ -88,12 +92,15 @@ fn program_mismatch(s: &mut RowSink, record: &Record, cp: Option<&Cp>) {
 }
 
 /// C003 (SPEC 3.3, 3.7): Plan ID is not in the plan roster. It silences E007, C005 and R005.
-fn unknown_plan(s: &mut RowSink, record: &Record, plan: Option<&Plan>) {
+fn unknown_plan(s: &mut RowSink, reference: &Reference, record: &Record, plan: Option<&Plan>) {
     if let (Val::Ok(id), None) = (&record.plan_id, plan) {
         s.push(
             Column::PlanId,
             Code::C003,
-            format!("Plan ID {id:?} is not in the plan roster"),
+            format!(
+                "Plan ID {id:?} is not in the plan roster{}",
+                did_you_mean(reference.closest_plan(id))
+            ),
         );
     }
 }
@@ -131,11 +138,14 @@ fn no_partnership(s: &mut RowSink, reference: &Reference, plan: &Plan, cp: &Cp) 
 }
 
 /// C006 (SPEC 3.3, 3.7): Submitter ID is not a known plan, CP or MASSHEALTH; no A001 then.
-fn unknown_submitter(s: &mut RowSink, submitter_id: &str) {
+fn unknown_submitter(s: &mut RowSink, reference: &Reference, submitter_id: &str) {
     s.push(
         Column::SubmitterId,
         Code::C006,
-        format!("Submitter ID {submitter_id:?} is not a known plan, CP or MASSHEALTH"),
+        format!(
+            "Submitter ID {submitter_id:?} is not a known plan, CP or MASSHEALTH{}",
+            did_you_mean(reference.closest_submitter(submitter_id))
+        ),
     );
 }
 
@@ -169,22 +179,22 @@ fn cp_not_authorized(
 }
 
 /// A001 (SPEC 3.3) for a plan submitter: it may submit only rows whose Plan ID is itself.
-/// Silent on an unknown plan (C003) and on a blank required Plan ID (S001).
+/// Silent on an unknown plan (C003) and on a blank required Plan ID (S001). A row with no
+/// Plan ID (a DMH-affiliated member outside managed care) is no plan's to submit: the
+/// message says who may, rather than asking for the submitter's own Plan ID (SPEC 2.2).
 fn plan_not_authorized(s: &mut RowSink, record: &Record, me: &Plan, plan: Option<&Plan>) {
-    let allowed = match &record.plan_id {
-        Val::Ok(_) if plan.is_none() => true,
-        Val::Ok(id) => same_id(id, &me.id),
-        Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
-        _ => false,
+    let message = match &record.plan_id {
+        Val::Ok(_) if plan.is_none() => return,
+        Val::Ok(id) if same_id(id, &me.id) => return,
+        Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => return,
+        Val::Blank => format!(
+            "submitter {} is a plan and may submit only its own members' rows; this row has no Plan ID, so it must come from the CP or MassHealth",
+            me.id
+        ),
+        _ => format!(
+            "submitter {} is a plan and may submit only rows whose Plan ID is {}",
+            me.id, me.id
+        ),
     };
-    if !allowed {
-        s.push(
-            Column::SubmitterId,
-            Code::A001,
-            format!(
-                "submitter {} is a plan and may submit only rows whose Plan ID is {}",
-                me.id, me.id
-            ),
-        );
-    }
+    s.push(Column::SubmitterId, Code::A001, message);
 }

@@ -311,6 +311,7 @@ fn read_cell<R: BufRead>(
         typed: false,
         has_value: false,
         has_inline: false,
+        has_formula: false,
     };
     for attr in cell.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
@@ -356,7 +357,10 @@ fn read_cell<R: BufRead>(
                     raw.has_inline = true;
                 }
                 // A formula, or anything else: its cached value is in `<v>`.
-                _ => xml::skip(xml, &e, &mut bufs.inner)?,
+                name => {
+                    raw.has_formula |= name == "f";
+                    xml::skip(xml, &e, &mut bufs.inner)?;
+                }
             },
             Event::End(_) => return Ok(raw),
             Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),

@@ -22,6 +22,8 @@ pub enum CellType {
     Error,
     Date,
     Unknown,
+    /// A formula with no saved value (SPEC 2.2): blank, of kind `CellKind::Formula`.
+    UncachedFormula,
 }
 
 /// A cell as written: where, its type and style, and which value elements it had (their
@@ -35,6 +37,8 @@ pub struct RawXmlCell {
     pub typed: bool,
     pub has_value: bool,
     pub has_inline: bool,
+    /// The cell has a formula (`<f>`).
+    pub has_formula: bool,
 }
 
 /// A non-empty cell as parsed, to be typed: its type, style and where its text came from.
@@ -49,8 +53,9 @@ pub struct RawValue {
 }
 
 impl RawXmlCell {
-    /// The value to keep, and the text it is read from; `None` for an empty cell: no value
-    /// (an empty cell, or a formula with no saved value: SPEC 2.2, blank), or an empty one.
+    /// The value to keep, and the text it is read from; `None` for an empty cell: no value,
+    /// or an empty one. A formula with no saved value is kept, as `UncachedFormula` with no
+    /// text (SPEC 2.2: blank, and its S001 says so).
     pub fn value<'t>(&self, value: &'t str, inline: &'t str) -> Option<(RawValue, &'t str)> {
         let raw = RawValue {
             kind: self.kind,
@@ -69,8 +74,18 @@ impl RawXmlCell {
                 CellType::Inline => true,
                 CellType::Shared | CellType::Error | CellType::Bool => value.trim().is_empty(),
                 CellType::Number => value.is_empty(),
-                CellType::Str | CellType::Date | CellType::Unknown => false,
+                CellType::Str | CellType::Date | CellType::Unknown | CellType::UncachedFormula => {
+                    false
+                }
             };
+        // A formula with no saved value, or an empty text one (what a program writes for a
+        // formula it did not compute): blank, but its S001 says why (SPEC 2.2).
+        let uncached =
+            self.has_formula && (empty || self.kind == CellType::Str && value.is_empty());
+        if uncached {
+            let kind = CellType::UncachedFormula;
+            return Some((RawValue { kind, ..raw }, ""));
+        }
         (!empty).then_some((raw, value))
     }
 }
@@ -89,6 +104,7 @@ pub fn type_cell(
     let style = (raw.style != u32::MAX).then_some(raw.style as usize);
     let cell = match raw.kind {
         CellType::Inline => return Ok(CellKind::Empty),
+        CellType::UncachedFormula => return Ok(CellKind::Formula),
         CellType::Shared => {
             if value.trim().is_empty() {
                 return Ok(CellKind::Empty);

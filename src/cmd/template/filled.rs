@@ -6,10 +6,11 @@
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet, XlsxError};
 
-use super::{Formats, batch_sheet, instructions, lists, lists_sheet};
+use super::{Formats, batch_sheet, instructions, lists};
 use crate::catalog::RULES_VERSION;
 use crate::model::{CellFormat, Column};
 use crate::reference::Reference;
+use crate::report::lists::write_lists_sheet;
 
 /// The workbook, titled `title`, created on `created` (fixed, so the same inputs give the
 /// same bytes), with `rows` on its Batch sheet: each row's values in [`Column::ALL`] order,
@@ -34,7 +35,7 @@ pub fn build_filled(
     batch_sheet(sheet, &lists, &formats)?;
     write_rows(sheet, rows, &formats)?;
     instructions::write(workbook.add_worksheet(), &lists, &formats)?;
-    lists_sheet(workbook.add_worksheet(), &lists, &formats)?;
+    write_lists_sheet(workbook.add_worksheet(), &lists, &formats.header)?;
     workbook.save_to_buffer()
 }
 

@@ -15,29 +15,21 @@ mod replace;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, Format, FormatAlign, Formula, Worksheet, XlsxError,
-    column_number_to_name,
-};
+use rust_xlsxwriter::{Format, FormatAlign, Worksheet, XlsxError};
 
 use crate::error::FileError;
-use crate::model::{
-    Action, CellFormat, Column, CoverageType, Dmh, NO_WORDS, Program, ReasonCode, YES_WORDS,
-};
-use crate::reference::{MASSHEALTH, Reference};
+use crate::model::{CellFormat, Column};
+use crate::reference::Reference;
 
 /// The file `cpbatch template` writes when `--out` is not given.
 pub const DEFAULT_FILE: &str = "cp-batch-template.xlsx";
 
 pub const BATCH_SHEET: &str = "Batch";
 pub const INSTRUCTIONS_SHEET: &str = "Instructions";
-pub const LISTS_SHEET: &str = "Lists";
-
+// The drop-down lists are shared with `rejected.xlsx`, which the report layer writes.
+use crate::report::lists::{LAST_ROW, drop_down, list_letter};
+pub use crate::report::lists::{LISTS_SHEET, List, ListColumn, list_of, lists};
 pub use filled::build_filled;
-
-/// The last row (0-based) the drop-down lists and formats cover: the whole sheet. A range
-/// costs the same few bytes in the file whatever its size, so there is no reason to stop short.
-const LAST_ROW: u32 = 1_048_575;
 
 /// The workbook's creation date, fixed so that the template is the same bytes on every run.
 const CREATED: (u16, u8, u8) = (2026, 1, 1);
@@ -136,157 +128,6 @@ pub fn write(out: &Path, reference: &Reference, force: bool) -> Result<PathBuf, 
     Ok(path)
 }
 
-/// A drop-down list of the Lists sheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum List {
-    Action,
-    Program,
-    CoverageType,
-    Dmh,
-    ReasonCode,
-    YesNo,
-    CpId,
-    PlanId,
-    SubmitterId,
-}
-
-/// The drop-down list a Batch column takes, if any. Every column must be decided here, so a
-/// new column cannot be forgotten.
-pub fn list_of(column: Column) -> Option<List> {
-    match column {
-        Column::Action => Some(List::Action),
-        Column::CpProgram => Some(List::Program),
-        Column::CpId | Column::FromCpId => Some(List::CpId),
-        Column::PlanId => Some(List::PlanId),
-        Column::CoverageType => Some(List::CoverageType),
-        Column::Medicare | Column::OtherInsurance | Column::NursingFacility => Some(List::YesNo),
-        Column::DmhAffiliation => Some(List::Dmh),
-        Column::ReasonCode => Some(List::ReasonCode),
-        Column::SubmitterId => Some(List::SubmitterId),
-        Column::MemberId
-        | Column::LastName
-        | Column::FirstName
-        | Column::DateOfBirth
-        | Column::ZipCode
-        | Column::EffectiveDate => None,
-    }
-}
-
-/// One column of the Lists sheet: a drop-down list, or a column describing its neighbour
-/// (a CP's name and program, a plan's name and type).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListColumn {
-    pub header: &'static str,
-    pub values: Vec<String>,
-    pub list: Option<List>,
-}
-
-/// The columns of the Lists sheet, in order: the code lists, then the roster.
-pub fn lists(reference: &Reference) -> Vec<ListColumn> {
-    fn column(header: &'static str, values: Vec<String>, list: Option<List>) -> ListColumn {
-        ListColumn {
-            header,
-            values,
-            list,
-        }
-    }
-    fn codes<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
-        all.iter().map(|c| name(*c).to_string()).collect()
-    }
-    let cps: Vec<_> = reference.cps().collect();
-    let plans: Vec<_> = reference.plans().collect();
-    let submitters = std::iter::once(MASSHEALTH.to_string())
-        .chain(plans.iter().map(|p| p.id.clone()))
-        .chain(cps.iter().map(|c| c.id.clone()))
-        .collect();
-    vec![
-        column(
-            "Action",
-            codes(Action::ALL, Action::as_str),
-            Some(List::Action),
-        ),
-        column(
-            "CP Program",
-            codes(Program::ALL, Program::as_str),
-            Some(List::Program),
-        ),
-        column(
-            "Coverage Type",
-            codes(CoverageType::ALL, CoverageType::as_str),
-            Some(List::CoverageType),
-        ),
-        column(
-            "DMH Affiliation",
-            codes(Dmh::ALL, Dmh::as_str),
-            Some(List::Dmh),
-        ),
-        column(
-            "Reason Code",
-            codes(ReasonCode::ALL, ReasonCode::as_str),
-            Some(List::ReasonCode),
-        ),
-        column(
-            "Y/N",
-            vec![YES_WORDS[0].to_string(), NO_WORDS[0].to_string()],
-            Some(List::YesNo),
-        ),
-        column(
-            "CP ID",
-            cps.iter().map(|c| c.id.clone()).collect(),
-            Some(List::CpId),
-        ),
-        column(
-            "Program",
-            cps.iter().map(|c| c.program.as_str().to_string()).collect(),
-            None,
-        ),
-        column(
-            "CP Name",
-            cps.iter().map(|c| c.name.clone()).collect(),
-            None,
-        ),
-        column(
-            "Plan ID",
-            plans.iter().map(|p| p.id.clone()).collect(),
-            Some(List::PlanId),
-        ),
-        column(
-            "Plan Type",
-            plans
-                .iter()
-                .map(|p| p.plan_type.as_str().to_string())
-                .collect(),
-            None,
-        ),
-        column(
-            "Plan Name",
-            plans.iter().map(|p| p.name.clone()).collect(),
-            None,
-        ),
-        column("Submitter ID", submitters, Some(List::SubmitterId)),
-    ]
-}
-
-/// The Lists column letter of a list.
-fn list_letter(lists: &[ListColumn], list: List) -> Option<String> {
-    let position = lists.iter().position(|c| c.list == Some(list))?;
-    Some(column_number_to_name(position as u16))
-}
-
-/// The range a drop-down list refers to, as `Lists!$G$2:$G$28`. An empty list still refers
-/// to one (blank) cell, so that every coded column keeps its drop-down.
-fn list_range(lists: &[ListColumn], list: List) -> Option<String> {
-    let letter = list_letter(lists, list)?;
-    let length = lists
-        .iter()
-        .find(|c| c.list == Some(list))
-        .map_or(1, |c| c.values.len().max(1));
-    Some(format!(
-        "{LISTS_SHEET}!${letter}$2:${letter}${}",
-        length + 1
-    ))
-}
-
 /// The formats of the template.
 pub(super) struct Formats {
     header: Format,
@@ -344,16 +185,7 @@ pub(super) fn batch_sheet(
             sheet.set_column_format(c, format)?;
         }
         sheet.write_string_with_format(0, c, header, &formats.header)?;
-        let Some(list) = list_of(column) else {
-            continue;
-        };
-        if let Some(range) = list_range(lists, list) {
-            // A warning, not a stop: aliases and IDs newer than this roster are still allowed.
-            let validation = DataValidation::new()
-                .allow_list_formula(Formula::new(range))
-                .set_error_style(DataValidationErrorStyle::Warning)
-                .set_error_title("Not in the list")?
-                .set_error_message(not_in_list_message(column, list))?;
+        if let Some(validation) = drop_down(lists, column, not_in_list_message)? {
             sheet.add_data_validation(1, c, LAST_ROW, c, &validation)?;
         }
     }
@@ -376,31 +208,6 @@ fn not_in_list_message(column: Column, list: List) -> String {
     }
 }
 
-pub(super) fn lists_sheet(
-    sheet: &mut Worksheet,
-    lists: &[ListColumn],
-    formats: &Formats,
-) -> Result<(), XlsxError> {
-    sheet.set_name(LISTS_SHEET)?;
-    for (col, list) in lists.iter().enumerate() {
-        let c = col as u16;
-        let widest = list
-            .values
-            .iter()
-            .map(|v| v.chars().count())
-            .chain(std::iter::once(list.header.chars().count()))
-            .max()
-            .unwrap_or(0);
-        sheet.set_column_width(c, (widest + 2).clamp(8, 50) as f64)?;
-        sheet.write_string_with_format(0, c, list.header, &formats.header)?;
-        for (row, value) in list.values.iter().enumerate() {
-            sheet.write_string(row as u32 + 1, c, value)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,21 +225,6 @@ mod tests {
             COMMITTED == current.as_slice(),
             "templates/cp-batch-template.xlsx is stale: run \
              `cargo run -- template --out templates/cp-batch-template.xlsx`"
-        );
-    }
-
-    #[test]
-    fn every_coded_column_refers_to_a_list_on_the_lists_sheet() {
-        let lists = lists(&Reference::built_in().unwrap());
-        for column in Column::ALL {
-            if let Some(list) = list_of(column) {
-                let range = list_range(&lists, list).unwrap();
-                assert!(range.starts_with("Lists!$"), "{column:?}: {range}");
-            }
-        }
-        assert_eq!(
-            list_range(&lists, List::Action).as_deref(),
-            Some("Lists!$A$2:$A$4")
         );
     }
 }

@@ -7,25 +7,35 @@ use chrono::NaiveDate;
 
 use crate::batch::{CellKind, RawCell};
 use crate::model::{
-    Action, Column, DateError, DateForm, MemberId, ReasonCode, Requirement, Zip,
+    Action, Column, DateError, DateForm, IdTrap, MemberId, ReasonCode, Requirement, Zip,
     collapse_whitespace, excel_serial_date, or_list, parse_text_date, parse_yes_no,
+    reads_day_first,
 };
 use crate::rules::{Code, Context, RowSink, Val};
 
 /// S001 (SPEC 3.2, 3.7): a required value is blank, one finding per column; the checks that
-/// need the value stay silent.
-fn blank(s: &mut RowSink, column: Column) {
+/// need the value stay silent. A formula with no saved value is blank, and said to be
+/// (SPEC 2.2).
+fn blank(s: &mut RowSink, cell: RawCell<'_>, column: Column) {
     let when = match column.requirement() {
         Requirement::Always => String::new(),
         other => format!(" on {}", other.describe()),
     };
     let when = when.replace("on unless", "unless");
+    let why = if cell.kind == CellKind::Formula {
+        UNCACHED_FORMULA
+    } else {
+        ""
+    };
     s.push(
         column,
         Code::S001,
-        format!("{} is blank; it is required{when}", column.header()),
+        format!("{} is blank; it is required{when}{why}", column.header()),
     );
 }
+
+/// S001's explanation of a formula cell with no saved value (SPEC 2.2).
+const UNCACHED_FORMULA: &str = ". The cell holds a formula with no saved value: the file was written by a program and never opened in Excel; open it in Excel and save it, or type the value";
 
 /// A required value: S001 when blank, else `read`.
 fn read_required<'a, T>(
@@ -35,7 +45,7 @@ fn read_required<'a, T>(
     read: impl FnOnce(&mut RowSink, RawCell<'a>) -> Val<T>,
 ) -> Val<T> {
     if cell.is_blank() {
-        blank(s, column);
+        blank(s, cell, column);
         return Val::Blank;
     }
     read(s, cell)
@@ -117,6 +127,12 @@ pub(super) fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) ->
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
+/// S003's explanation of an ID in scientific notation (SPEC 2.2): the digits are lost.
+const SCIENTIFIC_ID: &str = "Excel turned the ID into a number in scientific notation and lost digits; format the column as text and enter the ID again";
+
+/// S003's explanation of an ID with a fractional part (SPEC 2.2).
+const FRACTIONAL_ID: &str = "a number with a fractional part, where an ID of 12 whole digits belongs; format the column as text and enter the ID again";
+
 /// S003 and W002 (SPEC 3.2), S001 when blank: Member ID is not 12 digits once
 /// normalised; a number with fewer digits is padded, with a warning.
 pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
@@ -143,11 +159,14 @@ pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId
             Some(id) => Val::Ok(id),
             None => {
                 let digits = cell.text.chars().filter(char::is_ascii_digit).count();
-                let detail = match cell.kind {
-                    CellKind::Number if cell.text.contains(['.', 'e', 'E']) => {
-                        "a number with a fractional part".to_string()
-                    }
-                    CellKind::Text | CellKind::Number => format!("{digits} digits"),
+                let trap = match cell.kind {
+                    CellKind::Text | CellKind::Number => IdTrap::of(cell.text),
+                    _ => None,
+                };
+                let detail = match (trap, cell.kind) {
+                    (Some(IdTrap::Scientific), _) => SCIENTIFIC_ID.to_string(),
+                    (Some(IdTrap::Fraction), _) => FRACTIONAL_ID.to_string(),
+                    (None, CellKind::Text | CellKind::Number) => format!("{digits} digits"),
                     _ => "not digits".to_string(),
                 };
                 s.push(
@@ -218,7 +237,9 @@ fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateEr
             }
             excel_serial_date(value, is_1904)
         }
-        CellKind::Bool | CellKind::Error | CellKind::Empty => Err(DateError::Unreadable),
+        CellKind::Bool | CellKind::Error | CellKind::Empty | CellKind::Formula => {
+            Err(DateError::Unreadable)
+        }
     }
 }
 
@@ -239,6 +260,9 @@ pub(super) fn read_date(
                     (_, DateError::TwoDigitYear) => {
                         "has a two-digit year; write the year in full, as MM/DD/YYYY or YYYY-MM-DD"
                             .to_string()
+                    }
+                    (CellKind::Text, DateError::Impossible) if reads_day_first(cell.text) => {
+                        "looks like DD/MM/YYYY; dates must be MM/DD/YYYY or YYYY-MM-DD".to_string()
                     }
                     (_, DateError::Impossible) => "is not a real calendar date".to_string(),
                     (_, DateError::Unreadable) => {
@@ -293,7 +317,7 @@ pub(super) fn read_reason(
     let required = matches!(action, Val::Ok(Action::Disenroll | Action::Transfer));
     if cell.is_blank() {
         if required {
-            blank(s, Column::ReasonCode);
+            blank(s, cell, Column::ReasonCode);
         }
         return Val::Blank;
     }

@@ -1,23 +1,22 @@
 //! Workbook reports (SPEC 4.2) with rust_xlsxwriter, in constant-memory mode so a million-row
 //! report does not sit in memory: bold frozen header, autofilter, sized columns, IDs as text,
 //! dates as dates. `rejected.xlsx` is the batch as submitted, ready to fix and upload again:
-//! its own columns and values, then an `Errors` column; every cell with an error is filled
-//! and carries a note with its messages.
+//! its own columns and values, then `Source Row` and `Errors`; every cell with an error is
+//! filled and carries a note with its messages, every cell is top-aligned, and the coded
+//! columns keep the template's drop-down lists.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet,
-    XlsxError,
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
 use super::tables::{Table, Value};
-use crate::Judged;
-use crate::batch::CellKind;
-use crate::model::{CellFormat, Column};
+
+mod rejected;
+pub use rejected::{ERRORS_HEADER, MAX_NOTED_ROWS, SOURCE_ROW_HEADER, write_rejected};
 
 /// Excel's limits: data rows under the header on one sheet, columns, characters in a cell.
 const MAX_ROWS: usize = 1_048_575;
@@ -55,6 +54,8 @@ struct Styles {
     wrap: Format,
     error_wrap: Format,
     whole: Format,
+    /// A cell with no number format of its own.
+    plain: Format,
 }
 
 impl Styles {
@@ -73,6 +74,26 @@ impl Styles {
             error,
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             whole: Format::new().set_num_format("0"),
+            plain: Format::new(),
+        }
+    }
+
+    /// The same styles, every one top-aligned: the rows of `rejected.xlsx` are as tall as
+    /// their Errors cell, and a value at the bottom of a tall row reads as the next row's.
+    fn top_aligned() -> Styles {
+        let top = |format: Format| format.set_align(FormatAlign::Top);
+        let styles = Styles::new();
+        Styles {
+            header: top(styles.header),
+            text: top(styles.text),
+            date: top(styles.date),
+            error: top(styles.error),
+            error_text: top(styles.error_text),
+            error_date: top(styles.error_date),
+            wrap: styles.wrap,
+            error_wrap: styles.error_wrap,
+            whole: top(styles.whole),
+            plain: top(styles.plain),
         }
     }
 }
@@ -282,164 +303,4 @@ fn column_kind(sample: impl Iterator<Item = Option<Kind>>) -> Option<Kind> {
     let mut kinds = sample.flatten();
     let first = kinds.next()?;
     kinds.all(|k| k == first).then_some(first)
-}
-
-fn note(messages: &[String]) -> Note {
-    // A note holds a little less than a cell (its author takes some room).
-    let text = messages.join("\n");
-    let text: String = text.chars().take(MAX_CELL_CHARS / 2 - 100).collect();
-    Note::new(text).set_author("cpbatch").set_width(320)
-}
-
-/// The width of the Errors column, in characters.
-const ERRORS_WIDTH: f64 = 80.0;
-
-/// Rows of a workbook whose cells carry notes (and whose height fits their Errors cell), at
-/// most: the first this many rejected rows. rust_xlsxwriter keeps notes and row heights in
-/// memory until the workbook is saved, about 10 KB for each row that has notes, and Excel
-/// slows to a crawl on sheets with tens of thousands of comments. Past these rows, bad cells
-/// are still filled and every message is in the Errors column.
-pub const MAX_NOTED_ROWS: usize = 5_000;
-
-/// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong.
-pub fn write_rejected(path: &Path, judged: &Judged, as_of: NaiveDate) -> Result<(), XlsxError> {
-    let styles = Styles::new();
-    let batch = &judged.batch;
-    let layout = &batch.layout;
-    // A CSV batch can be wider than a sheet: keep room for the Errors column.
-    let width = batch.width.min(MAX_COLUMNS - 1);
-    let mut headers: Vec<String> = (0..width)
-        .map(|i| layout.headers.get(i).cloned().unwrap_or_default())
-        .collect();
-    headers.push("Errors".into());
-    let errors_col = width;
-    // Member ID and ZIP stay text so Excel cannot drop leading zeros when the file is fixed.
-    let text_columns: Vec<usize> = Column::ALL
-        .into_iter()
-        .filter(|c| c.cell_format() == CellFormat::Text)
-        .filter_map(|c| layout.position(c))
-        .collect();
-    let rejected: Vec<usize> = (0..judged.outcomes.len())
-        .filter(|i| judged.outcomes[*i].is_rejected())
-        .collect();
-
-    let mut workbook = workbook(as_of)?;
-    let sample = rejected.iter().map(|i| {
-        let raw = &batch.rows[*i];
-        (0..width).map(|c| raw.cell(c).text.to_string()).collect()
-    });
-    let mut column_widths = widths(&headers, sample);
-    column_widths[errors_col] = ERRORS_WIDTH;
-
-    let mut noted_rows = 0;
-    let pages = rejected.len().div_ceil(MAX_ROWS).max(1);
-    for page in 0..pages {
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name(page_name("Rejected", page))?;
-        header_row(sheet, &headers, &column_widths, &styles)?;
-        let on_page = &rejected[page * MAX_ROWS..((page + 1) * MAX_ROWS).min(rejected.len())];
-        for (n, index) in on_page.iter().enumerate() {
-            let (raw, outcome) = (&batch.rows[*index], &judged.outcomes[*index]);
-            let r = n as u32 + 1;
-            // Every error, so the row reads on its own; a row-level one marks the Errors cell.
-            let all: Vec<String> = outcome
-                .findings
-                .iter()
-                .filter(|f| f.is_error())
-                .map(|f| format!("{}: {}", f.code, f.message))
-                .collect();
-            let with_notes = noted_rows < MAX_NOTED_ROWS;
-            // Row heights, like notes, stay in memory until the workbook is saved.
-            if with_notes && (all.len() > 1 || all.iter().any(|l| l.len() > ERRORS_WIDTH as usize))
-            {
-                sheet.set_row_height(r, errors_height(&all, ERRORS_WIDTH))?;
-            }
-            // The messages of each marked cell; errors with no column in the batch go to Errors.
-            let mut marks: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-            let mut row_errors: Vec<String> = Vec::new();
-            for finding in outcome.findings.iter().filter(|f| f.is_error()) {
-                let line = format!("{}: {}", finding.code, finding.message);
-                match finding
-                    .column
-                    .and_then(|c| layout.position(c))
-                    .filter(|p| *p < width)
-                {
-                    Some(col) => marks.entry(col).or_default().push(line.clone()),
-                    None => row_errors.push(line.clone()),
-                }
-            }
-            noted_rows += usize::from(!marks.is_empty() || !row_errors.is_empty());
-            for col in 0..width {
-                let cell = raw.cell(col);
-                let marked = marks.contains_key(&col);
-                let as_text = text_columns.contains(&col);
-                let c = col as u16;
-                let (plain, text, date) = if marked {
-                    (&styles.error, &styles.error_text, &styles.error_date)
-                } else {
-                    (&Format::new(), &styles.text, &styles.date)
-                };
-                match cell.kind {
-                    CellKind::Empty if marked => {
-                        sheet.write_blank(r, c, plain)?;
-                    }
-                    CellKind::Empty => {}
-                    CellKind::Number if !as_text => match cell.text.parse::<f64>() {
-                        Ok(number) => {
-                            sheet.write_number_with_format(r, c, number, plain)?;
-                        }
-                        Err(_) => {
-                            sheet.write_string_with_format(
-                                r,
-                                c,
-                                clip(cell.text).as_ref(),
-                                plain,
-                            )?;
-                        }
-                    },
-                    CellKind::Date if !as_text => match crate::model::parse_text_date(cell.text) {
-                        Ok(day) => {
-                            sheet.write_datetime_with_format(r, c, excel_date(day)?, date)?;
-                        }
-                        Err(_) => {
-                            sheet.write_string_with_format(
-                                r,
-                                c,
-                                clip(cell.text).as_ref(),
-                                plain,
-                            )?;
-                        }
-                    },
-                    CellKind::Bool if !as_text => {
-                        sheet.write_boolean_with_format(r, c, cell.text == "TRUE", plain)?;
-                    }
-                    _ if as_text => {
-                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), text)?;
-                    }
-                    _ => {
-                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), plain)?;
-                    }
-                }
-                if let Some(messages) = marks.get(&col).filter(|_| with_notes) {
-                    sheet.insert_note(r, c, &note(messages))?;
-                }
-            }
-            let errors_format = if row_errors.is_empty() {
-                &styles.wrap
-            } else {
-                &styles.error_wrap
-            };
-            sheet.write_string_with_format(
-                r,
-                errors_col as u16,
-                clip(&all.join("\n")).as_ref(),
-                errors_format,
-            )?;
-            if !row_errors.is_empty() && with_notes {
-                sheet.insert_note(r, errors_col as u16, &note(&row_errors))?;
-            }
-        }
-        sheet.autofilter(0, 0, on_page.len() as u32, errors_col as u16)?;
-    }
-    save(&mut workbook, path)
 }
