@@ -190,10 +190,16 @@ fn member_and_cp(
     (id, cp)
 }
 
+/// One chunk: its lines in runs of one member's consecutive lines. A run with a CP on a
+/// line is kept whole, and so are the chunk's first and last runs (their member may go on
+/// in the neighbouring chunk); of any other run only the member is noted. A member whose
+/// lines are not together, here or across chunks, is then among both the members with a
+/// CP and the others: read again whole.
 fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
     let mut result = WatchChunk::default();
     let mut record = csv::ByteRecord::new();
-    let mut read: Vec<(u64, &[u8], MemberId)> = Vec::with_capacity(chunk.len() / 128);
+    let mut run: Run<'_> = Run::default();
+    let mut first = true;
     for (number, line) in lines(chunk) {
         result.lines = number + 1;
         if line.is_empty() {
@@ -202,30 +208,58 @@ fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
         result.data_lines += 1;
         let (id, cp) = member_and_cp(line, layout, &mut record);
         let Some(id) = id else { continue };
-        if cp {
-            result.with_cp.push(id);
+        if run.member != Some(id) {
+            run.close(&mut result, layout, &mut record, first);
+            first &= run.member.is_none();
+            run.member = Some(id);
         }
-        read.push((number, line, id));
+        run.cp |= cp;
+        run.lines.push((number, line));
     }
+    run.close(&mut result, layout, &mut record, true);
     result.with_cp.sort_unstable();
     result.with_cp.dedup();
-    // The first and last members may go on in the neighbouring chunks: kept whole.
-    let ends = [read.first(), read.last()].map(|l| l.map(|(_, _, id)| *id));
-    for (number, line, id) in read {
-        if result.with_cp.binary_search(&id).is_ok() || ends.contains(&Some(id)) {
-            result
-                .found
-                .push((id, parse_line(line, layout, number, &mut record)));
-        } else if result.others.last() != Some(&id) {
-            result.others.push(id);
-        }
-    }
     result.others.sort_unstable();
     result.others.dedup();
     // Held until the pass ends: no spare capacity.
     result.others.shrink_to_fit();
     result.found.shrink_to_fit();
     result
+}
+
+/// One member's consecutive lines.
+#[derive(Default)]
+struct Run<'c> {
+    member: Option<MemberId>,
+    cp: bool,
+    lines: Vec<(u64, &'c [u8])>,
+}
+
+impl Run<'_> {
+    /// Ends the run: kept whole when a line names a CP or `keep` (an end of the chunk).
+    fn close(
+        &mut self,
+        result: &mut WatchChunk,
+        layout: Layout,
+        record: &mut csv::ByteRecord,
+        keep: bool,
+    ) {
+        let Some(id) = self.member else { return };
+        if self.cp {
+            result.with_cp.push(id);
+        }
+        if self.cp || keep {
+            for (number, line) in &self.lines {
+                result
+                    .found
+                    .push((id, parse_line(line, layout, *number, record)));
+            }
+        } else {
+            result.others.push(id);
+        }
+        self.cp = false;
+        self.lines.clear();
+    }
 }
 
 #[cfg(test)]
