@@ -3,7 +3,7 @@
 //! longer than a chunk, and snapshots given as a pipe. Each is refused at once with F006 (exit
 //! 2, nothing written), or read exactly as the same bytes in a regular file would be.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::Write;

@@ -10,7 +10,7 @@
 //! - BHCP01 serves 021.., 022.., 024.., 02445, 02446.
 //! - PCC, FFS, ONECARE01/02, SCO01/02 are not ACO/MCO plan types.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! written, the binary is run, and the report is read back with an XML parser, compared
 //! with findings.csv, and validated against `tests/data/junit.xsd` with xmllint.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -240,18 +240,12 @@ pub fn codes_of_row(out: &Path, source_row: u32) -> Vec<String> {
         .collect()
 }
 
-/// Validates a one-row CSV batch built from `good_row()` with changes; returns the row's
-/// findings as (column, code) pairs. The data row is source row 2.
-pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(String, String)> {
-    check_rows(&[row_with(changes)], extra)
-        .into_iter()
-        .filter(|(row, ..)| row == "2")
-        .map(|(_, column, code)| (column, code))
-        .collect()
-}
+pub use crate::check::{check_one, check_rows};
 
-/// Validates a CSV batch of the given rows; returns every finding (row, column, code).
-pub fn check_rows(
+/// What the binary's findings.csv says of a CSV batch of the given rows: every finding
+/// (row, column, code). `check_rows` gives the same in-process; with
+/// `CPBATCH_TEST_VIA_BINARY=1` in the environment it asserts so on every call.
+pub fn check_rows_by_binary(
     rows: &[BTreeMap<&'static str, String>],
     extra: &[&str],
 ) -> Vec<(String, String, String)> {
@@ -259,7 +253,7 @@ pub fn check_rows(
     let batch = dir.path().join("batch.csv");
     write_csv(&batch, rows);
     let out = dir.path().join("out");
-    let run = validate(&batch, &out, extra);
+    let run = validate(&batch, &out, &[extra, &["--format", "csv"]].concat());
     assert!(
         run.status == 0 || run.status == 1,
         "exit {}: {}",

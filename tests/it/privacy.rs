@@ -3,8 +3,8 @@
 //! findings may quote values (they are the submitter's own report); stderr, which ends up
 //! in logs and CI output, may not.
 
-mod common;
-mod raw;
+use crate::common;
+use crate::raw;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! and types) and, for notes and styles that calamine does not read, as raw XML with the
 //! `zip` crate.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! End-to-end tests of reading batches (SPEC 2.1, 2.2, 3.1, 4, 5): real workbooks and CSVs
 //! are written, the binary is run on them, and its reports are read back.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

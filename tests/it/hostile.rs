@@ -6,10 +6,9 @@
 //! `HOSTILE_KEEP=DIR cargo test --test hostile -- --ignored keep_the_corpus` writes the
 //! larger files into DIR, to measure the release binary's peak memory on them.
 
-mod common;
-#[path = "hostile/outputs.rs"]
+use crate::common;
 mod outputs;
-mod raw;
+use crate::raw;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! for the formats and drop-down lists that calamine does not expose, as XML from the zip
 //! package.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -2,7 +2,7 @@
 //! 4.2, 5.1): every R rule with a focused fixture, the switch of facts to EVS, segment
 //! choice, snapshot formats, summary counts, several batches, and determinism.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::collections::BTreeMap;
@@ -188,7 +188,12 @@ fn run_evs(rows: &[BTreeMap<&'static str, String>], segments: &[Seg]) -> Out {
 
 /// One row (source row 2) against the given segments: its findings, sorted.
 fn one(changes: Changes<'_>, segments: &[Seg]) -> Vec<(String, String)> {
-    run_evs(&[row_with(changes)], segments).row(2)
+    let dir = tempfile::tempdir().unwrap();
+    let evs = dir.path().join("evs.csv");
+    std::fs::write(&evs, snapshot_text(&lines_of(segments))).unwrap();
+    let mut pairs = check_one(changes, &["--evs", evs.to_str().unwrap()]);
+    pairs.sort();
+    pairs
 }
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {

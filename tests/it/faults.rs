@@ -4,8 +4,7 @@
 //! whole. A run publishes whole: `--out` holds the previous run or this one, whatever stops
 //! the run (a signal, a rename that fails), and never a report of an earlier run beside it.
 
-mod common;
-#[path = "faults/whole.rs"]
+use crate::common;
 mod whole;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,177 @@
+//! Rules judged in-process: the arguments a test would give `cpbatch validate`, parsed by
+//! the binary's own command line, then the library's in-memory pipeline (read → snapshot →
+//! judge → cross-batch checks → sorted findings), with nothing written or printed.
+//!
+//! Findings come out as findings.csv gives them: (source row, column header, code), file
+//! findings first, then each row's in report order. `in_process_findings_match_the_binary`
+//! holds that to the binary's findings.csv on batches that raise every kind of finding.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use clap::Parser;
+use cpbatch::cli::{Cli, Command};
+use cpbatch::rules::Finding;
+use cpbatch::{Config, FileError, Judged};
+
+use crate::common::*;
+
+/// The `Config` of `cpbatch validate BATCH --as-of AS_OF` plus `extra`, as the binary
+/// builds it (`--out` is not needed: nothing is written).
+pub fn config(batches: &[&Path], extra: &[&str]) -> Config {
+    let mut args: Vec<OsString> = vec!["cpbatch".into(), "validate".into()];
+    args.extend(batches.iter().map(|b| b.as_os_str().to_owned()));
+    args.extend(["--as-of", AS_OF, "--quiet"].map(OsString::from));
+    args.extend(extra.iter().map(OsString::from));
+    match Cli::try_parse_from(args).unwrap_or_else(|e| panic!("arguments: {e}")) {
+        Cli {
+            command: Command::Validate(args),
+        } => args.into_config(),
+        other => unreachable!("{other:?}"),
+    }
+}
+
+/// Each batch's verdict, as `validate` would judge it; a refused single batch is `Err`.
+pub fn judged(config: &Config) -> Result<Vec<Result<Judged, FileError>>, FileError> {
+    Ok(shim::check(config)?
+        .into_iter()
+        .map(|checked| checked.verdict)
+        .collect())
+}
+
+/// (source row, column, code) of one finding, as findings.csv shows it.
+pub fn triple(finding: &Finding) -> (String, String, String) {
+    (
+        finding
+            .source_row
+            .map_or_else(String::new, |r| r.to_string()),
+        finding
+            .column
+            .map_or_else(String::new, |c| c.header().to_string()),
+        finding.code.as_str().to_string(),
+    )
+}
+
+/// Every finding of a judged batch, in findings.csv order.
+pub fn all_findings(judged: &Judged) -> impl Iterator<Item = &Finding> {
+    judged
+        .file_findings
+        .iter()
+        .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()))
+}
+
+/// Judges one processed batch in-process; panics if it is refused. Every data row has one
+/// verdict (accepted or rejected).
+pub fn judge_one(batch: &Path, extra: &[&str], rows: usize) -> Judged {
+    let mut verdicts = judged(&config(&[batch], extra))
+        .unwrap_or_else(|e| panic!("refused: {}", e.display_with_code()));
+    assert_eq!(verdicts.len(), 1);
+    let judged = verdicts
+        .pop()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("refused: {}", e.display_with_code()));
+    assert_eq!(judged.outcomes.len(), rows, "one verdict per data row");
+    assert_eq!(judged.accepted() + judged.rejected(), rows);
+    judged
+}
+
+/// Validates a CSV batch of the given rows in-process; returns every finding (row, column,
+/// code) in report order.
+pub fn check_rows(
+    rows: &[std::collections::BTreeMap<&'static str, String>],
+    extra: &[&str],
+) -> Vec<(String, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch.csv");
+    write_csv(&batch, rows);
+    let judged = judge_one(&batch, extra, rows.len());
+    let found: Vec<_> = all_findings(&judged).map(triple).collect();
+    if std::env::var_os("CPBATCH_TEST_VIA_BINARY").is_some() {
+        assert_eq!(
+            found,
+            check_rows_by_binary(rows, extra),
+            "in-process ≠ binary"
+        );
+    }
+    found
+}
+
+/// Validates a one-row CSV batch built from `good_row()` with changes; returns the row's
+/// findings as (column, code) pairs. The data row is source row 2.
+pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(String, String)> {
+    check_rows(&[row_with(changes)], extra)
+        .into_iter()
+        .filter(|(row, ..)| row == "2")
+        .map(|(_, column, code)| (column, code))
+        .collect()
+}
+
+/// Until `cpbatch::cmd::validate::check` is on main: the same signature, built from the
+/// library's parts the way `validate` runs them.
+mod shim {
+    use std::path::PathBuf;
+
+    use cpbatch::evs::IdSet;
+    use cpbatch::rules::format::member_id;
+    use cpbatch::{Config, FileError, Judged};
+
+    pub struct Checked {
+        pub path: PathBuf,
+        pub verdict: Result<Judged, FileError>,
+    }
+
+    pub fn check(config: &Config) -> Result<Vec<Checked>, FileError> {
+        let reference = cpbatch::load_reference(config.reference.as_deref())?;
+        let read: Vec<_> = config
+            .batches
+            .iter()
+            .map(|path| {
+                (
+                    path.clone(),
+                    cpbatch::batch::read_batch(path, config.sheet.as_deref()),
+                )
+            })
+            .collect();
+        if read.len() == 1 && read[0].1.is_err() {
+            return Err(read.into_iter().next().unwrap().1.err().unwrap());
+        }
+        let snapshot = match &config.evs {
+            None => None,
+            Some(path) => {
+                let wanted: IdSet = read
+                    .iter()
+                    .filter_map(|(_, b)| b.as_ref().ok())
+                    .flat_map(|b| b.rows.iter().filter_map(|r| member_id(r, &b.layout)))
+                    .collect();
+                Some(cpbatch::evs::scan(path, &wanted, 2, &|_| {})?)
+            }
+        };
+        let mut checked: Vec<Checked> = read
+            .into_iter()
+            .map(|(path, batch)| Checked {
+                path,
+                verdict: batch
+                    .map(|b| cpbatch::judge(b, &reference, &config.check, snapshot.as_ref())),
+            })
+            .collect();
+        {
+            let mut processed: Vec<(&str, &mut [cpbatch::rules::RowOutcome])> = checked
+                .iter_mut()
+                .filter_map(|c| {
+                    let name = c.path.to_str().unwrap_or("batch");
+                    c.verdict
+                        .as_mut()
+                        .ok()
+                        .map(|j| (name, j.outcomes.as_mut_slice()))
+                })
+                .collect();
+            cpbatch::rules::batch::check_across(&mut processed);
+        }
+        for c in &mut checked {
+            if let Ok(judged) = &mut c.verdict {
+                judged.finish();
+            }
+        }
+        Ok(checked)
+    }
+}
