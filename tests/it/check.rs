@@ -175,3 +175,63 @@ mod shim {
         Ok(checked)
     }
 }
+
+/// Every column of findings.csv for each finding: row, column, code, severity, message.
+fn full_rows(judged: &Judged) -> Vec<Vec<String>> {
+    all_findings(judged)
+        .map(|f| {
+            let (row, column, code) = triple(f);
+            vec![
+                row,
+                column,
+                code,
+                f.severity().as_str().to_string(),
+                f.message.clone(),
+            ]
+        })
+        .collect()
+}
+
+/// The in-process pipeline finds what the binary writes to findings.csv, row for row and
+/// in order, message included: on the demo (a workbook, the snapshot, codes of every
+/// stage) and on two CSV batches that share members (the cross-batch check).
+#[test]
+fn in_process_findings_match_the_binary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let batch = root.join("fixtures/demo/batch.xlsx");
+    let evs = root.join("fixtures/demo/evs.csv");
+    let evs = ["--evs", evs.to_str().unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let run = validate(&batch, &out, &[&evs[..], &["--format", "csv"]].concat());
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let demo = judge_one(&batch, &evs, 300);
+    let expected = read_report(&out.join("findings.csv")).1;
+    assert!(expected.len() > 100);
+    assert_eq!(full_rows(&demo), expected);
+
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    write_csv(&a, &[good_row(), row_with(&[("Medicare", "MAYBE")])]);
+    write_csv(
+        &b,
+        &[row_with(&[("Member ID", "100000000002")]), good_row()],
+    );
+    let out = dir.path().join("two");
+    let args: Vec<String> = ["validate", a.to_str().unwrap(), b.to_str().unwrap()]
+        .into_iter()
+        .chain(["--as-of", AS_OF, "--format", "csv", "--out"])
+        .chain([out.to_str().unwrap()])
+        .map(String::from)
+        .collect();
+    let run = cpbatch(&args);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let verdicts = judged(&config(&[&a, &b], &[])).unwrap();
+    let mut codes = Vec::new();
+    for (verdict, stem) in verdicts.iter().zip(["a", "b"]) {
+        let one = verdict.as_ref().unwrap();
+        let expected = read_report(&out.join(stem).join("findings.csv")).1;
+        assert_eq!(full_rows(one), expected, "{stem}");
+        codes.extend(expected.into_iter().map(|r| r[2].clone()));
+    }
+    assert!(codes.contains(&"B003".to_string()), "{codes:?}");
+}

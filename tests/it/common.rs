@@ -196,6 +196,38 @@ pub fn cpbatch<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// Whether this process runs as root, whom file permissions do not stop (CI does).
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+/// Runs `cpbatch` with the given arguments as a user whom file permissions stop: as
+/// `nobody` (util-linux `setpriv`) when this process is root, else as this user. The files
+/// it is given must be open to that user (see `open_to_all`).
+pub fn cpbatch_unprivileged<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let mut command = if is_root() {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]);
+        command.arg(env!("CARGO_BIN_EXE_cpbatch"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+    };
+    let output = command.args(args).output().expect("run cpbatch");
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Lets every user into `dir` and write there (a temporary directory is its owner's alone).
+pub fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+}
+
 /// Runs `validate BATCH --as-of AS_OF --out OUT` plus extra arguments.
 pub fn validate(batch: &Path, out: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<String> = vec![

@@ -9,6 +9,7 @@ mod raw;
 #[path = "../../fuzz/fuzz_targets/checks.rs"]
 mod checks;
 
+mod demo;
 mod differential;
 mod faults;
 mod fuzz_regressions;
