@@ -132,6 +132,8 @@ catalog! {
         "A column header matches no known header. Reported once per file; its values are carried through to the rejected report unchanged.";
     W002 Warning Format "Member ID padded"
         "Member ID was a number with fewer than 12 digits and was left-padded with zeros (Excel drops leading zeros). Format the column as text to keep them.";
+    W006 Warning Format "Text read as Windows-1252"
+        "A delimited text batch is not UTF-8 and was read as Windows-1252 (Excel's \"CSV\" on Windows). Reported once per file; save it as \"CSV UTF-8\" to be sure every character is read as typed.";
     C001 Error Reference "Unknown CP"
         "CP ID, or From CP ID on a TRANSFER row, is not in the CP roster.";
     C002 Error Reference "CP program mismatch"
@@ -210,6 +212,84 @@ pub const RULES_VERSION: &str = "2026.11.1";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Action, Column, CoverageType, DateForm, ReasonCode, Requirement, or_list};
+
+    /// Asserts that a rule's description says `expected`, word for word.
+    fn says(code: Code, expected: &str) {
+        let description = code.rule().description;
+        assert!(
+            description.contains(expected),
+            "{code}'s description no longer matches its code list:\n  {description}\nshould say\n  {expected}"
+        );
+    }
+
+    #[test]
+    fn s001_names_every_column_required_by_action() {
+        for column in Column::ALL {
+            let requirement = column.requirement();
+            let expected = match requirement {
+                Requirement::Always | Requirement::Optional => continue,
+                Requirement::UnlessDmh => {
+                    format!("{} is required {}", column.header(), requirement.describe())
+                }
+                _ => format!("{} on {}", column.header(), requirement.describe()),
+            };
+            says(Code::S001, &expected);
+        }
+    }
+
+    #[test]
+    fn s002_names_the_actions_and_their_aliases() {
+        let aliases: Vec<&str> = Action::ALL
+            .iter()
+            .flat_map(|a| a.aliases())
+            .copied()
+            .collect();
+        says(
+            Code::S002,
+            &format!(
+                "Action is not {} (or one of their aliases: {}).",
+                Action::choices(),
+                aliases.join(", ")
+            ),
+        );
+    }
+
+    #[test]
+    fn s009_names_the_reasons_of_each_action() {
+        let per_action: Vec<String> = Action::ALL
+            .iter()
+            .map(|action| {
+                let reasons: Vec<&str> = ReasonCode::allowed_for(*action)
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect();
+                format!("{action}: {}", reasons.join(", "))
+            })
+            .collect();
+        says(Code::S009, &format!("({}).", per_action.join("; ")));
+    }
+
+    #[test]
+    fn e004_names_the_managed_care_coverage_types() {
+        says(
+            Code::E004,
+            &format!(
+                "the coverage type is not {}.",
+                CoverageType::managed_care_choices()
+            ),
+        );
+    }
+
+    #[test]
+    fn s004_names_every_date_form() {
+        let spellings: Vec<&str> = DateForm::ALL
+            .iter()
+            .flat_map(|f| f.spellings())
+            .copied()
+            .collect();
+        says(Code::S004, &format!("text as {};", or_list(&spellings)));
+    }
 
     #[test]
     fn codes_index_their_own_entries() {

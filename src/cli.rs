@@ -9,11 +9,50 @@ use crate::cmd::rules::RulesFormat;
 use crate::rules::CheckConfig;
 use crate::{Config, EvsRead, Formats};
 
+const VALIDATE_HELP: &str = "\
+Examples:
+  cpbatch validate batch.xlsx --out out/
+      check a batch before uploading it; fix it in out/rejected.xlsx
+  cpbatch validate batch.xlsx --evs evs.csv.gz --as-of 2026-11-23 --out out/
+      reconcile it with the EVS snapshot, as of a fixed day
+  cpbatch validate incoming/*.xlsx --evs evs.csv --out nightly/ --quiet
+      the nightly run: one snapshot scan, a report folder per batch
+  cpbatch validate fixtures/*.csv --independent --junit junit.xml
+      CI over fixtures that share members (no B003), a JUnit report
+
+Exit status:
+  0  every row accepted
+  1  some row rejected, or a batch of several refused (reports written)
+  2  usage or file-level error (F001-F007): nothing written";
+
+const TEMPLATE_HELP: &str = "\
+Examples:
+  cpbatch template --out cp-batch-template.xlsx
+      write the blank template (a file with data rows is never replaced without --force)
+  cpbatch template --check templates/cp-batch-template.xlsx
+      in CI: is the committed template the current one?
+
+Exit status:
+  0  written, or FILE is the current template
+  1  FILE differs from the current template (the differences are listed)
+  2  usage or file error: nothing written";
+
+const RULES_HELP: &str = "\
+Examples:
+  cpbatch rules                 every rule, a code and its description each
+  cpbatch rules S004 r010       the rules named
+  cpbatch rules --format json   the catalog for scripts
+
+Exit status:
+  0  printed
+  2  an unknown rule code (the closest one is named)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "cpbatch",
     version,
-    about = "Validate MassHealth Community Partners batch files"
+    about = "Validate MassHealth Community Partners batch files",
+    after_help = "Run `cpbatch COMMAND --help` for a command's options, examples and exit statuses."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,11 +62,17 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate one or more batch files and write the reports.
+    #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
     /// Write the blank batch template, or check that a file is the current one.
+    #[command(after_help = TEMPLATE_HELP)]
     Template(TemplateArgs),
-    /// Print the rule catalog.
+    /// Print the rule catalog, or the rules named.
+    #[command(after_help = RULES_HELP)]
     Rules {
+        /// Rule codes to print (any case), e.g. S004 R010; every rule when none is given.
+        #[arg(value_name = "CODE")]
+        codes: Vec<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: RulesFormatArg,
     },
@@ -79,7 +124,11 @@ pub struct ValidateArgs {
     /// Also write a JUnit XML report (one test case per data row) to FILE, for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Print only the summary line.
+    /// Judge each batch alone, without B003 (a member in two batches of the run): for CI
+    /// runs over fixtures that share members.
+    #[arg(long)]
+    pub independent: bool,
+    /// Print only the summary lines (no finding lines), and no progress bars.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -122,9 +171,19 @@ impl From<EvsReadArg> for EvsRead {
     }
 }
 
-fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+/// `--as-of`: a real day, as YYYY-MM-DD; a day that the calendar does not have
+/// (`2026-11-31`) is told apart from a value in another form (`26-11-01`, `11/23/2026`).
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err(format!("{text:?} is not a date as YYYY-MM-DD"));
+    }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date as YYYY-MM-DD"))
+        .map_err(|_| format!("{text:?} is not a real calendar day"))
 }
 
 /// More threads than any machine cpbatch runs on has cores only stalls the run while they
@@ -172,6 +231,7 @@ impl ValidateArgs {
             threads: self.threads.map(usize::from),
             evs_read: self.evs_read.into(),
             quiet: self.quiet,
+            independent: self.independent,
             progress: !self.quiet,
             check: CheckConfig {
                 as_of: self

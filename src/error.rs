@@ -54,6 +54,40 @@ impl FileError {
         })
     }
 
+    /// The file the error is about, when it is a batch, snapshot or reference file.
+    fn path(&self) -> Option<&str> {
+        match self {
+            FileError::Unreadable { path, .. }
+            | FileError::Sheet { path, .. }
+            | FileError::NoHeader { path }
+            | FileError::MissingColumns { path, .. }
+            | FileError::DuplicateColumn { path, .. }
+            | FileError::Evs { path, .. }
+            | FileError::Reference { path, .. }
+            | FileError::Workbook { path, .. } => Some(path),
+            FileError::Output { .. } | FileError::Usage(_) => None,
+        }
+    }
+
+    /// The message without the file name it begins with, for a line that names the file
+    /// already: `no header row found: …`; a header row's number comes last, `(row 3)`.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        let rest = self.path().and_then(|path| text.strip_prefix(path));
+        match rest {
+            Some(rest) => match rest.strip_prefix(": ") {
+                Some(message) => message.to_string(),
+                None => match rest.strip_prefix(':').and_then(|r| r.split_once(": ")) {
+                    Some((row, message)) if row.bytes().all(|b| b.is_ascii_digit()) => {
+                        format!("{message} (row {row})")
+                    }
+                    _ => text,
+                },
+            },
+            None => text,
+        }
+    }
+
     /// The message as the console shows it: `F004 error: batch.xlsx:3: missing …`, with
     /// any control character of a file name escaped (SPEC 4.4).
     pub fn display_with_code(&self) -> String {

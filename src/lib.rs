@@ -10,7 +10,7 @@
 //! - values: `model` (columns, codes, IDs, dates), the rule `catalog`, `shown` (terminal
 //!   text), and `sys` (I/O reasons, hashing, thread priority); `error` names the catalog;
 //! - readers: `batch`, `evs`, `reference`;
-//! - checks: `rules`, one file per stage; the decision: [`judge`];
+//! - checks: `rules`, one file per stage; the decision: `judge` (`src/judge.rs`);
 //! - writers: `report`, with the atomic staging every command shares;
 //! - commands: `cmd::validate`, `cmd::template`, `cmd::rules`, one module each;
 //! - `cli` (clap, turned into plain values), then `main`.
@@ -21,6 +21,7 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod evs;
+pub mod judge;
 pub mod model;
 pub mod reference;
 pub mod report;
@@ -29,15 +30,12 @@ pub mod shown;
 pub mod sys;
 
 use std::path::PathBuf;
-use std::time::Instant;
-
-use rayon::prelude::*;
 
 pub use error::FileError;
+pub use judge::{Judged, Timings, judge};
 
-use batch::Batch;
 use reference::Reference;
-use rules::{CheckConfig, Context, Finding, RowOutcome};
+use rules::CheckConfig;
 
 /// Which report formats to write for the accepted, rejected and transfer reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,59 +69,11 @@ pub struct Config {
     pub threads: Option<usize>,
     pub evs_read: EvsRead,
     pub quiet: bool,
+    /// Judge each batch alone: no B003 across the batches of the run (SPEC 5.1).
+    pub independent: bool,
     /// Show progress bars on stderr (only ever when it is a terminal).
     pub progress: bool,
     pub check: CheckConfig,
-}
-
-/// Time spent in each stage, in milliseconds. Rows are checked, and reconciled against an
-/// indexed snapshot, while the batch is read: `scan` and `check` then include that busy
-/// time, which overlaps `read`, and `total` (the wall time of the run) is less than the sum.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Timings {
-    pub read: u128,
-    pub scan: u128,
-    pub check: u128,
-    pub write: u128,
-    pub total: u128,
-    /// When the run started, to measure `total`.
-    #[serde(skip)]
-    pub run_started: Option<Instant>,
-}
-
-/// A batch with its verdicts.
-pub struct Judged {
-    pub batch: Batch,
-    pub file_findings: Vec<Finding>,
-    pub outcomes: Vec<RowOutcome>,
-    pub timings: Timings,
-}
-
-impl Judged {
-    pub fn accepted(&self) -> usize {
-        self.outcomes.iter().filter(|o| !o.is_rejected()).count()
-    }
-
-    pub fn rejected(&self) -> usize {
-        self.outcomes.len() - self.accepted()
-    }
-
-    pub fn transfers(&self) -> usize {
-        self.outcomes
-            .iter()
-            .filter(|o| o.is_accepted_transfer())
-            .count()
-    }
-
-    pub fn context<'a>(&'a self, reference: &'a Reference, config: &'a CheckConfig) -> Context<'a> {
-        Context {
-            reference,
-            config,
-            layout: &self.batch.layout,
-            is_1904: self.batch.is_1904,
-            evs: None,
-        }
-    }
 }
 
 /// Loads the reference roster: the directory given, or the built-in one.
@@ -131,66 +81,6 @@ pub fn load_reference(dir: Option<&std::path::Path>) -> Result<Reference, FileEr
     match dir {
         Some(dir) => Reference::load(dir),
         None => Reference::built_in(),
-    }
-}
-
-/// Checks every row of a batch, in parallel; results are in source-row order whatever the
-/// thread count. Findings are sorted by [`Judged::finish`], after any cross-batch check.
-pub fn judge(
-    batch: Batch,
-    reference: &Reference,
-    config: &CheckConfig,
-    evs: Option<&evs::Snapshot>,
-) -> Judged {
-    judge_checked(batch, reference, config, evs, Vec::new())
-}
-
-/// [`judge`], for a batch whose rows may have been checked as they were read: `checked`
-/// holds their outcomes, one per row, or is empty.
-pub fn judge_checked(
-    batch: Batch,
-    reference: &Reference,
-    config: &CheckConfig,
-    evs: Option<&evs::Snapshot>,
-    checked: Vec<RowOutcome>,
-) -> Judged {
-    let started = Instant::now();
-    let ctx = Context {
-        reference,
-        config,
-        layout: &batch.layout,
-        is_1904: batch.is_1904,
-        evs,
-    };
-    let mut outcomes = if checked.len() == batch.rows.len() {
-        checked
-    } else {
-        batch
-            .rows
-            .par_iter()
-            .map(|row| rules::check_row(row, &ctx))
-            .collect()
-    };
-    rules::batch::check(&mut outcomes);
-    let file_findings = rules::file_findings(&batch.layout);
-    Judged {
-        file_findings,
-        outcomes,
-        timings: Timings {
-            check: started.elapsed().as_millis(),
-            ..Timings::default()
-        },
-        batch,
-    }
-}
-
-impl Judged {
-    /// Puts every row's findings in column order.
-    pub fn finish(&mut self) {
-        let layout = &self.batch.layout;
-        self.outcomes
-            .par_iter_mut()
-            .for_each(|o| rules::sort_findings(&mut o.findings, layout));
     }
 }
 

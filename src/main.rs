@@ -15,12 +15,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => cpbatch::validate(&args.into_config(), &mut stdout),
         Command::Template(args) => cpbatch::cmd::template::run(&args.into_config(), &mut stdout),
-        Command::Rules { format } => cpbatch::cmd::rules::print(&mut stdout, format.into())
-            .map(|_| 0)
-            .map_err(|e| cpbatch::FileError::Output {
-                path: "stdout".into(),
-                reason: e.to_string(),
-            }),
+        Command::Rules { codes, format } => cpbatch::cmd::rules::select(&codes).and_then(|rules| {
+            cpbatch::cmd::rules::print(&mut stdout, format.into(), &rules)
+                .map(|_| 0)
+                .map_err(|e| cpbatch::FileError::Output {
+                    path: "stdout".into(),
+                    reason: e.to_string(),
+                })
+        }),
     };
     match result {
         Ok(status) => ExitCode::from(status as u8),

@@ -23,7 +23,7 @@ pub struct Cp {
 
 /// Who a Submitter ID is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Submitter<'a> {
+pub(crate) enum Submitter<'a> {
     MassHealth,
     Plan(&'a Plan),
     Cp(&'a Cp),
@@ -44,15 +44,15 @@ pub struct Reference {
 }
 
 /// The submitter ID of MassHealth itself, which may submit any row.
-pub const MASSHEALTH: &str = "MASSHEALTH";
+pub(crate) const MASSHEALTH: &str = "MASSHEALTH";
 
 /// IDs match ignoring case and surrounding spaces.
-pub fn id_key(id: &str) -> String {
+pub(crate) fn id_key(id: &str) -> String {
     id.trim().to_uppercase()
 }
 
 /// True when two IDs are the same, ignoring case and surrounding spaces.
-pub fn same_id(a: &str, b: &str) -> bool {
+pub(crate) fn same_id(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
@@ -120,7 +120,10 @@ impl Reference {
         {
             let bad = |reason: String| bad_line(&plans.0, line, reason);
             let plan_type = PlanType::parse(&plan_type).ok_or_else(|| {
-                bad(format!("plan_type {plan_type:?} is not ACPP, PCACO, MCOACO, MCO, PCC, ONECARE, SCO or FFS"))
+                bad(format!(
+                    "plan_type {plan_type:?} is not {}",
+                    PlanType::choices()
+                ))
             })?;
             let key = nonblank_key(&id, || bad("plan_id is blank".into()))?;
             if reference.plans.contains_key(&key) {
@@ -198,7 +201,7 @@ impl Reference {
         self.cps.get(lookup_key(id).as_ref())
     }
 
-    pub fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
+    pub(crate) fn submitter(&self, id: &str) -> Option<Submitter<'_>> {
         if lookup_key(id) == MASSHEALTH {
             return Some(Submitter::MassHealth);
         }
@@ -293,10 +296,8 @@ mod tests {
         let bh = r.cps().filter(|c| c.program == Program::Bh).count();
         let ltss = r.cps().filter(|c| c.program == Program::Ltss).count();
         assert_eq!((bh, ltss), (18, 9));
-        for t in [
-            "ACPP", "PCACO", "MCOACO", "MCO", "PCC", "ONECARE", "SCO", "FFS",
-        ] {
-            assert!(r.plans().any(|p| p.plan_type.as_str() == t), "{t}");
+        for t in PlanType::ALL {
+            assert!(r.plans().any(|p| p.plan_type == *t), "{t}");
         }
         assert!(matches!(
             r.submitter("masshealth"),

@@ -1,22 +1,32 @@
-//! Reading a CSV batch (comma-separated, UTF-8, optional BOM). Every value is text.
+//! Reading a delimited text batch (SPEC 2.1: `,`, `;` or tab; UTF-8, UTF-16 with a BOM, or
+//! Windows-1252; see [`super::text`]). Every value is text.
 
 use std::path::Path;
 
 use super::raw::CellKind;
+use super::text::{self, TextEncoding};
 use super::{Assembler, RowCells, limits};
 use crate::error::FileError;
 use crate::sys::io_reason;
 
-pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<(), FileError> {
+/// Reads the rows into `asm`; returns the encoding the file was in.
+pub(crate) fn read(
+    path: &Path,
+    display: &str,
+    asm: &mut Assembler,
+) -> Result<TextEncoding, FileError> {
     let unreadable = |reason: String| FileError::Unreadable {
         path: display.to_string(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| unreadable(io_reason(&e)))?;
+    let raw = std::fs::read(path).map_err(|e| unreadable(io_reason(&e)))?;
+    let (decoded, encoding) = text::decode(&raw).map_err(|why| unreadable(why.into()))?;
+    let bytes = decoded.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .delimiter(text::delimiter(&decoded))
+        .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut cells = RowCells::default();
     // The csv crate skips blank lines; a spreadsheet shows them as rows, so count them.
@@ -53,22 +63,18 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
         }
         cells.clear();
         for (col, field) in record.iter().enumerate() {
-            let field = if number == 1 && col == 0 {
-                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-            } else {
-                field
-            };
             // A NUL is no character of a text file: the file is UTF-16 or damaged. (In the
             // first bytes it makes the file binary to `sniff`; it must not pass further on.)
             if memchr::memchr(0, field).is_some() {
                 return Err(unreadable(format!(
-                    "row {row}, column {} has a NUL byte, which no text file has (is it saved as UTF-16, or damaged? save it as CSV UTF-8)",
+                    "row {row}, column {} has a NUL byte, which no text file has (is it UTF-16 saved without a byte order mark, or damaged? save it as CSV UTF-8)",
                     col + 1
                 )));
             }
+            // The text is UTF-8 now, and the csv crate splits only at ASCII bytes.
             let text = std::str::from_utf8(field).map_err(|_| {
                 unreadable(format!(
-                    "row {row}, column {} is not valid UTF-8 text (save the file as CSV UTF-8)",
+                    "row {row}, column {} is not valid text (an internal error)",
                     col + 1
                 ))
             })?;
@@ -78,7 +84,7 @@ pub(crate) fn read(path: &Path, display: &str, asm: &mut Assembler) -> Result<()
         }
         asm.push_row(row, cells.iter())?;
     }
-    Ok(())
+    Ok(encoding)
 }
 
 /// The number of empty lines at the start of `bytes` (`\n`, `\r\n` or `\r` each end one).

@@ -9,6 +9,7 @@ pub mod header;
 pub mod limits;
 pub mod raw;
 mod sniff;
+pub mod text;
 pub mod workbook;
 pub mod xlsx;
 
@@ -40,6 +41,8 @@ pub struct Batch {
     pub sheet: Option<String>,
     /// True when the workbook uses the 1904 date system.
     pub is_1904: bool,
+    /// The encoding of a delimited text batch; `None` for a workbook.
+    pub encoding: Option<text::TextEncoding>,
     pub layout: Layout,
     /// The number of columns of the batch: the header row's, or more when data rows are wider.
     pub width: usize,
@@ -140,7 +143,7 @@ fn read_batch_by<T: Send>(
             (order, engine),
         )
     };
-    let (sheet_name, is_1904, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
+    let (origin, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
         Err(Failure::OutOfOrder) => attempt(RowOrder::Sorted),
         read => read,
     }
@@ -154,8 +157,9 @@ fn read_batch_by<T: Send>(
         Batch {
             sha256: sha256_file(path).map_err(|e| unreadable(io_reason(&e)))?,
             path: display,
-            sheet: sheet_name,
-            is_1904,
+            sheet: origin.sheet,
+            is_1904: origin.is_1904,
+            encoding: origin.encoding,
             layout,
             width,
             rows,
@@ -166,7 +170,14 @@ fn read_batch_by<T: Send>(
 
 /// What one read of a batch gives: the sheet, the date system, the assembled rows, and the
 /// work's results.
-type ReadOnce<T> = (Option<String>, bool, (Layout, Vec<RawRow>, usize), Vec<T>);
+type ReadOnce<T> = (Origin, (Layout, Vec<RawRow>, usize), Vec<T>);
+
+/// Where a batch's rows come from: a workbook's sheet (and its date system), or text.
+struct Origin {
+    sheet: Option<String>,
+    is_1904: bool,
+    encoding: Option<text::TextEncoding>,
+}
 
 /// Reads the file once, its rows in the given order.
 fn read_sniffed<T: Send>(
@@ -188,14 +199,21 @@ fn read_sniffed<T: Send>(
         }
         let read = match sniffed {
             Sniffed::Workbook(container) => {
-                workbook::read(path, display, *container, sheet, &mut asm, how)
-                    .map(|info| (Some(info.sheet), info.is_1904))
+                workbook::read(path, display, *container, sheet, &mut asm, how).map(|info| Origin {
+                    sheet: Some(info.sheet),
+                    is_1904: info.is_1904,
+                    encoding: None,
+                })
             }
             Sniffed::Text => csv_file::read(path, display, &mut asm)
-                .map(|()| (None, false))
+                .map(|encoding| Origin {
+                    sheet: None,
+                    is_1904: false,
+                    encoding: Some(encoding),
+                })
                 .map_err(Failure::File),
         }
-        .and_then(|(sheet, is_1904)| Ok((sheet, is_1904, asm.finish()?)));
+        .and_then(|origin| Ok((origin, asm.finish()?)));
         // `asm` is gone, and the sender with it: the worker ends once it has done every chunk.
         let worked = worker.map(|worker| {
             worker.join().map_err(|_| FileError::Unreadable {
@@ -205,12 +223,12 @@ fn read_sniffed<T: Send>(
         });
         (read, worked)
     });
-    let (sheet_name, is_1904, (layout, mut rows, width)) = read?;
+    let (origin, (layout, mut rows, width)) = read?;
     let mut results = Vec::new();
     if let Some(worked) = worked {
         (rows, results) = worked?;
     }
-    Ok((sheet_name, is_1904, (layout, rows, width), results))
+    Ok((origin, (layout, rows, width), results))
 }
 
 /// What the assembler streams to the work thread.

@@ -28,20 +28,15 @@ pub(crate) fn sniff(head: &[u8]) -> Result<Sniffed, &'static str> {
     if head.starts_with(&[0x1F, 0x8B]) {
         return Err("a gzip archive, not a spreadsheet");
     }
+    // UTF-16 with a byte order mark: Excel's "Unicode Text" (SPEC 2.1).
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(Sniffed::Text);
+    }
     if head.contains(&0) {
         return Err(
-            "a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV",
+            "a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or delimited text",
         );
     }
-    // A text file: read as CSV. Cut at most 3 bytes of a split UTF-8 sequence at the end.
-    let valid = match std::str::from_utf8(head) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
-    };
-    if !valid {
-        return Err(
-            "not UTF-8 text and not a supported workbook (is it a CSV saved in another encoding? save it as CSV UTF-8)",
-        );
-    }
+    // Text: UTF-8, or else read as Windows-1252 (W006).
     Ok(Sniffed::Text)
 }

@@ -1,10 +1,10 @@
 //! Coded values: actions, programs, coverage types, DMH flags, reasons, plan types, and
 //! the yes/no words (SPEC 2.3).
 
-use super::text::{code_key, code_key_cow};
+use super::text::{code_key, code_key_cow, or_list};
 
 /// A coded value with a canonical upper-case name.
-pub trait CodeName: Copy {
+pub(crate) trait CodeName: Copy {
     fn name(self) -> &'static str;
 }
 
@@ -24,6 +24,15 @@ macro_rules! code_enum {
 
             pub fn aliases(self) -> &'static [&'static str] {
                 match self { $($name::$variant => &[$($alias),*]),* }
+            }
+
+            /// Every canonical form, as `A, B or C`: what a message says is expected.
+            pub fn choices() -> &'static str {
+                static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    or_list(&names)
+                });
+                &TEXT
             }
 
             /// Parses a code, ignoring case, spaces, hyphens and underscores, with its aliases.
@@ -80,14 +89,25 @@ code_enum!(CoverageType {
 });
 
 impl CoverageType {
+    /// The coverage types that are managed-care eligible (SPEC 3.4, E004).
+    pub const MANAGED_CARE: &'static [CoverageType] = &[
+        CoverageType::Standard,
+        CoverageType::CommonHealth,
+        CoverageType::CarePlus,
+        CoverageType::FamilyAssistance,
+    ];
+
     pub fn is_managed_care_eligible(self) -> bool {
-        matches!(
-            self,
-            CoverageType::Standard
-                | CoverageType::CommonHealth
-                | CoverageType::CarePlus
-                | CoverageType::FamilyAssistance
-        )
+        CoverageType::MANAGED_CARE.contains(&self)
+    }
+
+    /// The managed-care eligible types, as `A, B or C`.
+    pub fn managed_care_choices() -> String {
+        let names: Vec<&str> = CoverageType::MANAGED_CARE
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        or_list(&names)
     }
 }
 
@@ -138,47 +158,21 @@ impl ReasonCode {
     }
 }
 
-/// A plan's type in the roster (SPEC 2.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PlanType {
-    Acpp,
-    Pcaco,
-    Mcoaco,
-    Mco,
-    Pcc,
-    OneCare,
-    Sco,
-    Ffs,
-}
+code_enum!(
+    /// A plan's type in the roster (SPEC 2.5).
+    PlanType {
+        Acpp = "ACPP" [],
+        Pcaco = "PCACO" [],
+        Mcoaco = "MCOACO" [],
+        Mco = "MCO" [],
+        Pcc = "PCC" [],
+        OneCare = "ONECARE" [],
+        Sco = "SCO" [],
+        Ffs = "FFS" [],
+    }
+);
 
 impl PlanType {
-    pub fn parse(text: &str) -> Option<PlanType> {
-        Some(match code_key(text).as_str() {
-            "ACPP" => PlanType::Acpp,
-            "PCACO" => PlanType::Pcaco,
-            "MCOACO" => PlanType::Mcoaco,
-            "MCO" => PlanType::Mco,
-            "PCC" => PlanType::Pcc,
-            "ONECARE" => PlanType::OneCare,
-            "SCO" => PlanType::Sco,
-            "FFS" => PlanType::Ffs,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanType::Acpp => "ACPP",
-            PlanType::Pcaco => "PCACO",
-            PlanType::Mcoaco => "MCOACO",
-            PlanType::Mco => "MCO",
-            PlanType::Pcc => "PCC",
-            PlanType::OneCare => "ONECARE",
-            PlanType::Sco => "SCO",
-            PlanType::Ffs => "FFS",
-        }
-    }
-
     /// The plan type in words, for messages.
     pub fn describe(self) -> &'static str {
         match self {
@@ -202,9 +196,9 @@ impl PlanType {
 }
 
 /// The words read as yes, canonical form first (any case is accepted).
-pub const YES_WORDS: [&str; 4] = ["Y", "YES", "TRUE", "1"];
+pub(crate) const YES_WORDS: [&str; 4] = ["Y", "YES", "TRUE", "1"];
 /// The words read as no, canonical form first (any case is accepted).
-pub const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
+pub(crate) const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
 
 /// Y/N values: Y, N, YES, NO, TRUE, FALSE, 1, 0 in any case.
 pub fn parse_yes_no(text: &str) -> Option<bool> {

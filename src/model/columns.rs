@@ -30,7 +30,7 @@ pub enum Column {
 
 /// How a column's cells are formatted in a workbook the tool writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CellFormat {
+pub(crate) enum CellFormat {
     /// Text, so that Excel keeps leading zeros (Member ID, ZIP Code).
     Text,
     /// A date.
@@ -144,7 +144,7 @@ impl Column {
         }
     }
 
-    pub fn cell_format(self) -> CellFormat {
+    pub(crate) fn cell_format(self) -> CellFormat {
         match self {
             Column::MemberId | Column::ZipCode => CellFormat::Text,
             Column::DateOfBirth | Column::EffectiveDate => CellFormat::Date,
@@ -192,6 +192,14 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Action, Dmh, Program};
+
+    #[test]
+    fn meanings_name_the_code_lists_as_they_stand() {
+        assert_eq!(Column::Action.meaning(), Action::choices());
+        assert!(Column::CpProgram.meaning().starts_with(Program::choices()));
+        assert!(Column::DmhAffiliation.meaning().starts_with(Dmh::choices()));
+    }
 
     #[test]
     fn headers_match_ignoring_case_and_punctuation() {

@@ -10,7 +10,80 @@ pub enum DateError {
     Impossible,
 }
 
-/// Parses a text date in one of the accepted forms: `YYYY-MM-DD`, `YYYYMMDD`,
+/// A text form a date may take (SPEC 2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateForm {
+    /// `YYYY-MM-DD`
+    Iso,
+    /// `YYYYMMDD`
+    Compact,
+    /// `MM/DD/YYYY`, month and day also written with one digit (`M/D/YYYY`)
+    UsSlash,
+    /// `MM-DD-YYYY`
+    UsDash,
+}
+
+impl DateForm {
+    /// Every form, in the order messages and the catalog name them.
+    pub const ALL: [DateForm; 4] = [
+        DateForm::Iso,
+        DateForm::Compact,
+        DateForm::UsSlash,
+        DateForm::UsDash,
+    ];
+
+    /// The form as a message names it.
+    pub fn pattern(self) -> &'static str {
+        self.spellings()[0]
+    }
+
+    /// Every way the form may be written, the pattern first.
+    pub fn spellings(self) -> &'static [&'static str] {
+        match self {
+            DateForm::Iso => &["YYYY-MM-DD"],
+            DateForm::Compact => &["YYYYMMDD"],
+            DateForm::UsSlash => &["MM/DD/YYYY", "M/D/YYYY"],
+            DateForm::UsDash => &["MM-DD-YYYY"],
+        }
+    }
+
+    /// The form a date (without its time) is written in, by its separators, and its parts.
+    fn of(date_part: &str) -> (DateForm, Vec<&str>) {
+        if date_part.contains('/') {
+            (DateForm::UsSlash, date_part.split('/').collect())
+        } else if date_part.contains('-') {
+            let parts: Vec<&str> = date_part.split('-').collect();
+            if parts.first().is_some_and(|p| p.len() == 4) {
+                (DateForm::Iso, parts)
+            } else {
+                (DateForm::UsDash, parts)
+            }
+        } else {
+            (DateForm::Compact, vec![date_part])
+        }
+    }
+
+    /// True when the parts (all digits) have the lengths of the form.
+    fn fits(self, parts: &[&str]) -> bool {
+        match self {
+            DateForm::Compact => parts[0].len() == 8,
+            DateForm::Iso => parts.len() == 3 && parts[1].len() == 2 && parts[2].len() == 2,
+            DateForm::UsSlash => parts.len() == 3 && parts[0].len() <= 2 && parts[1].len() <= 2,
+            DateForm::UsDash => parts.len() == 3 && parts[0].len() == 2 && parts[1].len() == 2,
+        }
+    }
+
+    /// Year, month and day of parts that [`fits`](Self::fits) the form.
+    fn year_month_day<'t>(self, parts: &[&'t str]) -> (&'t str, &'t str, &'t str) {
+        match self {
+            DateForm::Compact => (&parts[0][..4], &parts[0][4..6], &parts[0][6..]),
+            DateForm::Iso => (parts[0], parts[1], parts[2]),
+            DateForm::UsSlash | DateForm::UsDash => (parts[2], parts[0], parts[1]),
+        }
+    }
+}
+
+/// Parses a text date in one of the accepted [`DateForm`]s: `YYYY-MM-DD`, `YYYYMMDD`,
 /// `MM/DD/YYYY`, `M/D/YYYY`, `MM-DD-YYYY`. A time after the date is ignored.
 pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
     let text = text.trim();
@@ -25,40 +98,17 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
             return Err(DateError::Unreadable);
         }
     }
-    let (format, parts): (&str, Vec<&str>) = if date_part.contains('/') {
-        ("%m/%d/%Y", date_part.split('/').collect())
-    } else if date_part.contains('-') {
-        let parts: Vec<&str> = date_part.split('-').collect();
-        if parts.first().is_some_and(|p| p.len() == 4) {
-            ("%Y-%m-%d", parts)
-        } else {
-            ("%m-%d-%Y", parts)
-        }
-    } else {
-        ("%Y%m%d", vec![date_part])
-    };
+    let (form, parts) = DateForm::of(date_part);
     if !parts
         .iter()
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(DateError::Unreadable);
     }
-    let shape_ok = match format {
-        "%Y%m%d" => parts[0].len() == 8,
-        "%Y-%m-%d" => parts.len() == 3 && parts[1].len() == 2 && parts[2].len() == 2,
-        "%m/%d/%Y" => parts.len() == 3 && parts[0].len() <= 2 && parts[1].len() <= 2,
-        _ => parts.len() == 3 && parts[0].len() == 2 && parts[1].len() == 2,
-    };
-    if !shape_ok {
+    if !form.fits(&parts) {
         return Err(DateError::Unreadable);
     }
-    let year = if format == "%Y-%m-%d" {
-        parts[0]
-    } else if format == "%Y%m%d" {
-        &parts[0][..4]
-    } else {
-        parts[2]
-    };
+    let (year, month, day) = form.year_month_day(&parts);
     if year.len() == 2 {
         return Err(DateError::TwoDigitYear);
     }
@@ -66,12 +116,8 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
         return Err(DateError::Unreadable);
     }
     let number = |t: &str| t.parse::<u32>().map_err(|_| DateError::Unreadable);
-    let (y, m, d) = match format {
-        "%Y%m%d" => (&parts[0][..4], &parts[0][4..6], &parts[0][6..]),
-        "%Y-%m-%d" => (parts[0], parts[1], parts[2]),
-        _ => (parts[2], parts[0], parts[1]),
-    };
-    NaiveDate::from_ymd_opt(number(y)? as i32, number(m)?, number(d)?).ok_or(DateError::Impossible)
+    NaiveDate::from_ymd_opt(number(year)? as i32, number(month)?, number(day)?)
+        .ok_or(DateError::Impossible)
 }
 
 /// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.

@@ -7,11 +7,11 @@ mod dates;
 mod ids;
 mod text;
 
-pub use codes::{
-    Action, CodeName, CoverageType, Dmh, NO_WORDS, PlanType, Program, ReasonCode, YES_WORDS,
-    parse_yes_no,
-};
-pub use columns::{CellFormat, Column, Requirement};
+pub use codes::{Action, CoverageType, Dmh, PlanType, Program, ReasonCode, parse_yes_no};
+pub(crate) use codes::{CodeName, NO_WORDS, YES_WORDS};
+pub(crate) use columns::CellFormat;
+pub use columns::{Column, Requirement};
+pub(crate) use dates::DateForm;
 pub use dates::{DateError, age_on, excel_serial_date, parse_text_date};
 pub use ids::{MemberId, Zip};
-pub use text::{code_key, collapse_whitespace, header_key};
+pub(crate) use text::{code_key, collapse_whitespace, header_key, or_list};

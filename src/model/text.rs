@@ -1,7 +1,7 @@
 //! How text is normalized before it is matched: header and code keys, collapsed whitespace.
 
 /// Header matching ignores case, spaces, underscores, hyphens, slashes and periods.
-pub fn header_key(text: &str) -> String {
+pub(crate) fn header_key(text: &str) -> String {
     text.chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, '_' | '-' | '/' | '.')))
         .flat_map(char::to_lowercase)
@@ -9,7 +9,7 @@ pub fn header_key(text: &str) -> String {
 }
 
 /// Code matching ignores case, spaces, hyphens and underscores.
-pub fn code_key(text: &str) -> String {
+pub(crate) fn code_key(text: &str) -> String {
     code_key_cow(text).into_owned()
 }
 
@@ -29,9 +29,22 @@ pub(super) fn code_key_cow(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// Names a list as a sentence does: `A`, `A or B`, `A, B or C`. Messages and the rule
+/// catalog name code lists this way, built from the lists themselves.
+pub(crate) fn or_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} or {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Trims text and turns runs of inner whitespace into one space; borrows when the text is
 /// already in that form, as it almost always is.
-pub fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
     let clean = !text.starts_with(char::is_whitespace)
         && !text.ends_with(char::is_whitespace)

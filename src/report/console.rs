@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::Judged;
+use crate::error::FileError;
 use crate::rules::Finding;
 use crate::shown::escaped;
 
@@ -29,6 +30,7 @@ pub fn finding_text(finding: &Finding) -> String {
     )
 }
 
+/// `N rows: A accepted, R rejected (T transfers)`.
 pub fn summary_line(judged: &Judged) -> String {
     format!(
         "{} rows: {} accepted, {} rejected ({} transfers)",
@@ -39,7 +41,14 @@ pub fn summary_line(judged: &Judged) -> String {
     )
 }
 
-pub fn print(out: &mut dyn Write, judged: &Judged, quiet: bool) -> std::io::Result<()> {
+/// A batch's findings (unless `quiet`), then its summary line; with `named` (a run of
+/// several batches, SPEC 5.1) the summary line begins with the batch's path as given.
+pub fn print(
+    out: &mut dyn Write,
+    judged: &Judged,
+    quiet: bool,
+    named: bool,
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(out);
     if !quiet {
         let path = &judged.batch.path;
@@ -51,6 +60,19 @@ pub fn print(out: &mut dyn Write, judged: &Judged, quiet: bool) -> std::io::Resu
             writeln!(out, "{}", escaped(&finding_line(path, finding)))?;
         }
     }
-    writeln!(out, "{}", escaped(&summary_line(judged)))?;
+    let summary = summary_line(judged);
+    let summary = if named {
+        format!("{}: {summary}", judged.batch.path)
+    } else {
+        summary
+    };
+    writeln!(out, "{}", escaped(&summary))?;
     out.flush()
+}
+
+/// The stdout line of a batch refused in a run of several (SPEC 5.1):
+/// `acme.xlsx: refused: F004 missing required column(s): CP ID (row 1)`.
+pub fn refused_line(path: &str, error: &FileError) -> String {
+    let code = error.code().map(|c| format!("{c} ")).unwrap_or_default();
+    format!("{path}: refused: {code}{}", error.detail())
 }

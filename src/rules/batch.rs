@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use super::{Code, Finding, RowOutcome};
 use crate::model::{Column, MemberId};
 
-/// Adds B001 and B002 to the outcomes of one batch (in source-row order).
+/// Adds B001 and B002 to the outcomes of one batch (in source-row order), checking each
+/// member's rows (SPEC 3.6). Rows with a blank or invalid Member ID are skipped.
 pub fn check(outcomes: &mut [RowOutcome]) {
     // Rows grouped by member (sorting indexes keeps memory small and the result in order).
     let mut by_member: Vec<(MemberId, usize)> = outcomes
@@ -20,36 +21,8 @@ pub fn check(outcomes: &mut [RowOutcome]) {
         if group.len() < 2 {
             continue;
         }
-        // First-of-a-kind rows, in order; a later row with the same key is a duplicate.
-        let mut firsts: Vec<usize> = Vec::new();
-        for &(_, index) in group {
-            match firsts
-                .iter()
-                .find(|f| outcomes[**f].key == outcomes[index].key)
-            {
-                Some(first) => {
-                    let earlier = outcomes[*first].source_row;
-                    additions.push((index, Code::B001, format!(
-                        "duplicate of row {earlier}: same member, action, CP ID and effective date (row {earlier} is judged on its own)"
-                    )));
-                }
-                None => firsts.push(index),
-            }
-        }
-        if firsts.len() > 1 {
-            for &index in &firsts {
-                let others: Vec<String> = firsts
-                    .iter()
-                    .filter(|other| **other != index)
-                    .map(|other| outcomes[*other].source_row.to_string())
-                    .collect();
-                let rows = if others.len() == 1 { "row" } else { "rows" };
-                additions.push((index, Code::B002, format!(
-                    "the same member also has {rows} {} in this batch with a different action, CP ID or effective date; send one request per member",
-                    others.join(", ")
-                )));
-            }
-        }
+        let firsts = duplicates(outcomes, group, &mut additions);
+        conflicts(outcomes, &firsts, &mut additions);
     }
     for (index, code, message) in additions {
         let outcome = &mut outcomes[index];
@@ -62,8 +35,58 @@ pub fn check(outcomes: &mut [RowOutcome]) {
     }
 }
 
-/// Adds B003 to every row whose member is also in another batch of the run. `batches` are
-/// (file name, outcomes) in argument order.
+/// B001 (SPEC 3.6): a row with the same Member ID, Action, CP ID and Effective Date as an
+/// earlier row. `group` is one member's rows, in order; returns the first-of-their-kind rows.
+fn duplicates(
+    outcomes: &[RowOutcome],
+    group: &[(MemberId, usize)],
+    additions: &mut Vec<(usize, Code, String)>,
+) -> Vec<usize> {
+    let mut firsts: Vec<usize> = Vec::new();
+    for &(_, index) in group {
+        match firsts
+            .iter()
+            .find(|f| outcomes[**f].key == outcomes[index].key)
+        {
+            Some(first) => {
+                let earlier = outcomes[*first].source_row;
+                additions.push((index, Code::B001, format!(
+                    "duplicate of row {earlier}: same member, action, CP ID and effective date (row {earlier} is judged on its own)"
+                )));
+            }
+            None => firsts.push(index),
+        }
+    }
+    firsts
+}
+
+/// B002 (SPEC 3.6): one member's first-of-their-kind rows, when there are two or more
+/// (different Action, CP ID or Effective Date): each names the others. Duplicates get B001
+/// only.
+fn conflicts(
+    outcomes: &[RowOutcome],
+    firsts: &[usize],
+    additions: &mut Vec<(usize, Code, String)>,
+) {
+    if firsts.len() < 2 {
+        return;
+    }
+    for &index in firsts {
+        let others: Vec<String> = firsts
+            .iter()
+            .filter(|other| **other != index)
+            .map(|other| outcomes[*other].source_row.to_string())
+            .collect();
+        let rows = if others.len() == 1 { "row" } else { "rows" };
+        additions.push((index, Code::B002, format!(
+            "the same member also has {rows} {} in this batch with a different action, CP ID or effective date; send one request per member",
+            others.join(", ")
+        )));
+    }
+}
+
+/// B003 (SPEC 5.1): adds B003 to every row whose member is also in another batch of the
+/// run. `batches` are (file name, outcomes) in argument order.
 pub fn check_across(batches: &mut [(&str, &mut [RowOutcome])]) {
     if batches.len() < 2 {
         return;

@@ -68,12 +68,15 @@ impl<'r> Facts<'r> {
 }
 
 /// A path's verdict: the findings that fail it, and the facts it had to assume.
+#[derive(Default)]
 struct PathResult {
     failures: Vec<(Column, Code, String)>,
     assumed: Vec<&'static str>,
 }
 
-/// Checks an ENROLL or TRANSFER row's eligibility; returns the path it passes by.
+/// Checks an ENROLL or TRANSFER row's eligibility (SPEC 3.4); returns the path it passes
+/// by. Reports the failures of the ACO/MCO path if the plan is an ACO/MCO, else those of the
+/// DMH path, else E007; then W005 and E010.
 pub fn check(
     record: &Record,
     facts: &Facts<'_>,
@@ -87,8 +90,7 @@ pub fn check(
         row: record.source_row,
         out,
     };
-    let mut push =
-        |column: Option<Column>, code: Code, message: String| sink.push_in(column, code, message);
+    let s = &mut sink;
     let age = match (record.date_of_birth.get(), record.effective.get()) {
         (Some(birth), Some(on)) if birth <= on => Some(age_on(birth, on)),
         _ => None,
@@ -113,71 +115,90 @@ pub fn check(
     } else if dmh.is_some() {
         (None, dmh.as_ref())
     } else {
-        let silent = matches!(facts.plan, PlanFact::Unknown) || facts.dmh == Val::Invalid;
-        if !silent {
-            push(Some(Column::PlanId), Code::E007, no_path_message(facts));
-        }
+        no_path(s, facts);
         (None, None)
     };
     if let Some(result) = reported {
         if path.is_none() {
             for (column, code, message) in &result.failures {
-                push(Some(*column), *code, message.clone());
+                s.push(*column, *code, message.clone());
             }
         }
         // `reported` is only ever the ACO/MCO path's result or the DMH path's failures; the
         // DMH path assumes nothing, so W005 comes from the ACO/MCO path alone.
-        if !facts.from_evs && !result.assumed.is_empty() {
-            push(
-                None,
-                Code::W005,
-                format!(
-                    "eligibility is not fully verified: {} blank and assumed favourable; fill in the column(s) or validate with --evs",
-                    join_facts(&result.assumed)
-                ),
-            );
+        if !facts.from_evs {
+            not_fully_verified(s, &result.assumed);
         }
     }
-    check_service_area(record, facts, ctx, &mut push);
+    outside_service_area(s, record, facts, ctx);
     path
 }
 
+/// The ACO/MCO path (SPEC 3.4): E001–E003 on age, E004 on coverage, E005, E006 and E009 on
+/// the flags; the blank facts it assumed favourable are kept for W005.
 fn aco_mco_path(
     plan: &Plan,
     facts: &Facts<'_>,
     age: Option<i32>,
     program: Option<Program>,
 ) -> PathResult {
-    let mut failures = Vec::new();
-    let mut assumed = Vec::new();
+    let mut result = PathResult::default();
+    if let Some(age) = age {
+        aco_mco_age(&mut result, age, program);
+    }
+    coverage_not_eligible(&mut result, &facts.coverage);
+    aco_mco_flags(&mut result, plan, facts);
+    result
+}
+
+/// E001, E002 and E003 (SPEC 3.4), ACO/MCO path: under 3; 3 to 17 in a BH program; 65 or
+/// older.
+fn aco_mco_age(result: &mut PathResult, age: i32, program: Option<Program>) {
+    if age < 3 {
+        result.failures.push((Column::DateOfBirth, Code::E001, format!(
+            "the member is {age} on the Effective Date; members join a CP through an ACO or MCO from age 3"
+        )));
+    } else if age < 18 && program == Some(Program::Bh) {
+        result.failures.push((
+            Column::DateOfBirth,
+            Code::E002,
+            format!(
+                "the member is {age} on the Effective Date; BH CPs serve members aged 18 and over"
+            ),
+        ));
+    }
+    if age >= 65 {
+        result.failures.push((Column::DateOfBirth, Code::E003, format!(
+            "the member is {age} on the Effective Date; members aged 65 and over are not managed-care eligible"
+        )));
+    }
+}
+
+/// E004 (SPEC 3.4, 3.7), ACO/MCO path: the coverage type is not managed-care eligible. An
+/// invalid Coverage Type (S005) is silent; a blank one is assumed favourable (W005).
+fn coverage_not_eligible(result: &mut PathResult, coverage: &Val<CoverageType>) {
+    match coverage {
+        Val::Ok(c) if !c.is_managed_care_eligible() => result.failures.push((
+            Column::CoverageType,
+            Code::E004,
+            format!(
+                "coverage type {c} is not managed-care eligible ({} are)",
+                CoverageType::managed_care_choices()
+            ),
+        )),
+        Val::Blank => result.assumed.push("Coverage Type"),
+        _ => {}
+    }
+}
+
+/// E005, E006 and E009 (SPEC 3.4), ACO/MCO path: Medicare, other insurance, a nursing
+/// facility. A blank flag is assumed favourable (W005).
+fn aco_mco_flags(result: &mut PathResult, plan: &Plan, facts: &Facts<'_>) {
     let source = if facts.from_evs {
         "EVS shows the member"
     } else {
         "the member"
     };
-    if let Some(age) = age {
-        if age < 3 {
-            failures.push((Column::DateOfBirth, Code::E001, format!(
-                "the member is {age} on the Effective Date; members join a CP through an ACO or MCO from age 3"
-            )));
-        } else if age < 18 && program == Some(Program::Bh) {
-            failures.push((Column::DateOfBirth, Code::E002, format!(
-                "the member is {age} on the Effective Date; BH CPs serve members aged 18 and over"
-            )));
-        }
-        if age >= 65 {
-            failures.push((Column::DateOfBirth, Code::E003, format!(
-                "the member is {age} on the Effective Date; members aged 65 and over are not managed-care eligible"
-            )));
-        }
-    }
-    match facts.coverage {
-        Val::Ok(c) if !c.is_managed_care_eligible() => failures.push((Column::CoverageType, Code::E004, format!(
-            "coverage type {c} is not managed-care eligible (STANDARD, COMMONHEALTH, CAREPLUS or FAMILY_ASSISTANCE are)"
-        ))),
-        Val::Blank => assumed.push("Coverage Type"),
-        _ => {}
-    }
     let flags = [
         (
             &facts.medicare,
@@ -203,7 +224,7 @@ fn aco_mco_path(
     ];
     for (value, column, code, what, name) in flags {
         match value {
-            Val::Ok(true) => failures.push((
+            Val::Ok(true) => result.failures.push((
                 column,
                 code,
                 format!(
@@ -211,13 +232,13 @@ fn aco_mco_path(
                     plan.id
                 ),
             )),
-            Val::Blank => assumed.push(name),
+            Val::Blank => result.assumed.push(name),
             _ => {}
         }
     }
-    PathResult { failures, assumed }
 }
 
+/// The DMH path (SPEC 3.4): E002 under 18, E008 in a One Care plan. It assumes nothing.
 fn dmh_path(dmh: Dmh, facts: &Facts<'_>, age: Option<i32>) -> PathResult {
     let mut failures = Vec::new();
     if let Some(age) = age.filter(|a| *a < 18) {
@@ -239,7 +260,13 @@ fn dmh_path(dmh: Dmh, facts: &Facts<'_>, age: Option<i32>) -> PathResult {
     }
 }
 
-fn no_path_message(facts: &Facts<'_>) -> String {
+/// E007 (SPEC 3.4, 3.7): neither path applies (no ACO/MCO plan, no DMH ACCS/CBFS
+/// affiliation). Silent when the plan is unknown (S001, C003) or DMH Affiliation invalid.
+fn no_path(s: &mut RowSink, facts: &Facts<'_>) {
+    let silent = matches!(facts.plan, PlanFact::Unknown) || facts.dmh == Val::Invalid;
+    if silent {
+        return;
+    }
     let plan = match facts.plan {
         PlanFact::Plan(p) => format!(
             "plan {} is {}, not an ACO or MCO",
@@ -249,15 +276,32 @@ fn no_path_message(facts: &Facts<'_>) -> String {
         PlanFact::Unlisted => "the member's EVS plan is not an ACO or MCO".to_string(),
         _ => "the member has no ACO or MCO plan".to_string(),
     };
-    format!("{plan}, and the member has no DMH ACCS or CBFS affiliation")
+    s.push(
+        Column::PlanId,
+        Code::E007,
+        format!("{plan}, and the member has no DMH ACCS or CBFS affiliation"),
+    );
 }
 
-fn check_service_area(
-    record: &Record,
-    facts: &Facts<'_>,
-    ctx: &Context<'_>,
-    push: &mut impl FnMut(Option<Column>, Code, String),
-) {
+/// W005 (SPEC 3.4, 3.7): without EVS, facts the reported or passing ACO/MCO path needs were
+/// blank and assumed favourable. One per row, in no column.
+fn not_fully_verified(s: &mut RowSink, assumed: &[&str]) {
+    if assumed.is_empty() {
+        return;
+    }
+    s.push_in(
+        None,
+        Code::W005,
+        format!(
+            "eligibility is not fully verified: {} blank and assumed favourable; fill in the column(s) or validate with --evs",
+            join_facts(assumed)
+        ),
+    );
+}
+
+/// E010 (SPEC 3.4, 3.7): the member's ZIP (from the facts) is not in the service area of CP
+/// ID, on every ENROLL and TRANSFER row whichever path. Silent on an unknown CP (C001).
+fn outside_service_area(s: &mut RowSink, record: &Record, facts: &Facts<'_>, ctx: &Context<'_>) {
     let (Val::Ok(zip), Val::Ok(cp_id)) = (&facts.zip, &record.cp_id) else {
         return;
     };
@@ -265,8 +309,8 @@ fn check_service_area(
         return;
     };
     if !ctx.reference.serves(cp, zip) {
-        push(
-            Some(Column::ZipCode),
+        s.push(
+            Column::ZipCode,
             Code::E010,
             format!(
                 "ZIP Code {} is not in the service area of CP {}",
@@ -281,5 +325,35 @@ fn join_facts(names: &[&str]) -> String {
     match names {
         [one] => format!("{one} was"),
         _ => format!("{} were", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w005_description_names_the_facts_the_aco_mco_path_may_assume() {
+        let plan = Plan {
+            id: "P1".into(),
+            name: "Plan One".into(),
+            plan_type: PlanType::Acpp,
+        };
+        let blank = Facts {
+            plan: PlanFact::Plan(&plan),
+            coverage: Val::Blank,
+            medicare: Val::Blank,
+            other_insurance: Val::Blank,
+            nursing_facility: Val::Blank,
+            dmh: Val::Blank,
+            zip: Val::Blank,
+            from_evs: false,
+        };
+        let assumed = aco_mco_path(&plan, &blank, Some(30), None).assumed;
+        let expected = format!("({})", assumed.join(", "));
+        assert!(
+            Code::W005.rule().description.contains(&expected),
+            "W005's description should name {expected}"
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! The checks, one file per stage (SPEC 3). A row is read into a typed [`Record`] by the
 //! format stage, then checked against the roster, eligibility and the rest of the batch.
 
-pub mod batch;
-pub mod eligibility;
+pub(crate) mod batch;
+pub(crate) mod eligibility;
 pub mod format;
-pub mod reconcile;
+pub(crate) mod reconcile;
 mod record;
-pub mod reference;
+pub(crate) mod reference;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -41,7 +41,7 @@ impl Finding {
 }
 
 /// Collects one row's findings: every stage pushes through it.
-pub struct RowSink<'a> {
+pub(crate) struct RowSink<'a> {
     pub row: u32,
     pub out: &'a mut Vec<Finding>,
 }
@@ -161,7 +161,7 @@ impl RowOutcome {
 }
 
 /// Runs every row-level stage on one row.
-pub fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
+pub(crate) fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
     let mut findings = Vec::new();
     let record = format::parse_row(raw, ctx, &mut findings);
     // With --evs the facts are the applicable segment's, and a member not found (or with a
@@ -196,12 +196,12 @@ pub fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
 }
 
 /// Puts a row's findings in column order (the batch's), keeping check order within a column.
-pub fn sort_findings(findings: &mut [Finding], layout: &Layout) {
+pub(crate) fn sort_findings(findings: &mut [Finding], layout: &Layout) {
     findings.sort_by_key(|f| layout.order_key(f.column));
 }
 
-/// The file-level warnings of a batch: one W001 per unrecognised header.
-pub fn file_findings(layout: &Layout) -> Vec<Finding> {
+/// W001 (SPEC 3.2): the file-level warnings of a batch, one per unrecognised header.
+pub(crate) fn file_findings(layout: &Layout) -> Vec<Finding> {
     layout
         .unrecognised
         .iter()
@@ -214,4 +214,18 @@ pub fn file_findings(layout: &Layout) -> Vec<Finding> {
             ),
         })
         .collect()
+}
+
+/// W006 (SPEC 2.1, 3.2): a text batch that was not UTF-8, read as Windows-1252; once.
+pub fn encoding_findings(encoding: Option<crate::batch::text::TextEncoding>) -> Vec<Finding> {
+    use crate::batch::text::TextEncoding;
+    match encoding {
+        Some(TextEncoding::Windows1252) => vec![Finding {
+            source_row: None,
+            column: None,
+            code: Code::W006,
+            message: "the file is not UTF-8 text: it was read as Windows-1252, as Excel saves \"CSV\" on Windows; check that accented names read right, or save it as \"CSV UTF-8\"".into(),
+        }],
+        _ => Vec::new(),
+    }
 }

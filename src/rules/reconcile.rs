@@ -1,5 +1,8 @@
 //! Reconciliation with the EVS snapshot (SPEC 3.5, 3.7): R001–R014, W003 and W004.
 
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
 use super::Record;
@@ -95,31 +98,19 @@ pub fn name_key(name: &str) -> String {
         .collect()
 }
 
-/// The R codes and W003/W004 of one row. Values that are unknown to the roster (C001, C003)
-/// silence the checks that need them, as blank and invalid values do.
+/// The R codes and W003/W004 of one row (SPEC 3.5), in this order: R001 or R008 alone;
+/// R002, R003, W003; R006; R004 (which silences the rest); R005; R010–R014; W004. Values
+/// unknown to the roster (C001, C003) silence the checks that need them, as blank and
+/// invalid values do (SPEC 3.7).
 pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &mut Vec<Finding>) {
     let mut sink = RowSink {
         row: record.source_row,
         out,
     };
-    let mut push = |column: Column, code: Code, message: String| sink.push(column, code, message);
+    let s = &mut sink;
     let (segments, applicable, covering) = match *lookup {
-        Lookup::Absent => {
-            return push(
-                Column::MemberId,
-                Code::R001,
-                "the Member ID is not in the EVS eligibility snapshot".into(),
-            );
-        }
-        Lookup::Malformed { line } => {
-            return push(
-                Column::MemberId,
-                Code::R008,
-                format!(
-                    "line {line} of the EVS snapshot, for this member, is malformed; the member's eligibility cannot be checked"
-                ),
-            );
-        }
+        Lookup::Absent => return not_in_evs(s),
+        Lookup::Malformed { line } => return malformed_line(s, line),
         Lookup::Found {
             segments,
             applicable,
@@ -128,48 +119,94 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
     };
     let identity = applicable.or_else(|| segments.iter().max_by_key(|s| (s.elig_start, s.line)));
     if let Some(evs) = identity {
-        if let (Val::Ok(birth), Some(evs_birth)) = (&record.date_of_birth, evs.date_of_birth)
-            && *birth != evs_birth
-        {
-            push(
-                Column::DateOfBirth,
-                Code::R002,
-                format!("Date of Birth {birth} differs from EVS ({evs_birth})"),
-            );
-        }
-        if let Val::Ok(name) = &record.last_name
-            && !evs.last_name.is_empty()
-            && name_key(name) != name_key(&evs.last_name)
-        {
-            push(
-                Column::LastName,
-                Code::R003,
-                format!("Last Name {name:?} differs from EVS ({:?})", evs.last_name),
-            );
-        }
-        if let Val::Ok(name) = &record.first_name
-            && !evs.first_name.is_empty()
-            && name_key(name) != name_key(&evs.first_name)
-        {
-            push(
-                Column::FirstName,
-                Code::W003,
-                format!(
-                    "First Name {name:?} differs from EVS ({:?})",
-                    evs.first_name
-                ),
-            );
-        }
+        birth_differs(s, record, evs);
+        names_differ(s, record, evs);
     }
     let Some(effective) = record.effective.get() else {
         return;
     };
-    let enroll_or_transfer = record.is_enroll_or_transfer();
-    if enroll_or_transfer
-        && let Some(death) = segments.iter().filter_map(|s| s.date_of_death).min()
+    if record.is_enroll_or_transfer() {
+        deceased(s, segments, effective);
+        if !covering {
+            return not_covered(s, effective);
+        }
+        if let Some(segment) = applicable {
+            plan_differs(s, record, segment, reference);
+        }
+    }
+    cp_assignment(s, record, applicable, effective, reference);
+    if let Some(segment) = applicable {
+        attested_differences(s, record, segment);
+    }
+}
+
+/// R001 (SPEC 3.5): the Member ID is not in the snapshot. No other R or E code follows.
+fn not_in_evs(s: &mut RowSink) {
+    s.push(
+        Column::MemberId,
+        Code::R001,
+        "the Member ID is not in the EVS eligibility snapshot".into(),
+    );
+}
+
+/// R008 (SPEC 3.5, 3.7): the member's EVS line is malformed. No other R or E code follows.
+fn malformed_line(s: &mut RowSink, line: u64) {
+    s.push(
+        Column::MemberId,
+        Code::R008,
+        format!(
+            "line {line} of the EVS snapshot, for this member, is malformed; the member's eligibility cannot be checked"
+        ),
+    );
+}
+
+/// R002 (SPEC 3.5): Date of Birth differs from EVS.
+fn birth_differs(s: &mut RowSink, record: &Record, evs: &Segment) {
+    if let (Val::Ok(birth), Some(evs_birth)) = (&record.date_of_birth, evs.date_of_birth)
+        && *birth != evs_birth
+    {
+        s.push(
+            Column::DateOfBirth,
+            Code::R002,
+            format!("Date of Birth {birth} differs from EVS ({evs_birth})"),
+        );
+    }
+}
+
+/// R003 and W003 (SPEC 3.5): Last Name (error) or First Name (warning) differs from EVS,
+/// compared by [`name_key`].
+fn names_differ(s: &mut RowSink, record: &Record, evs: &Segment) {
+    if let Val::Ok(name) = &record.last_name
+        && !evs.last_name.is_empty()
+        && name_key(name) != name_key(&evs.last_name)
+    {
+        s.push(
+            Column::LastName,
+            Code::R003,
+            format!("Last Name {name:?} differs from EVS ({:?})", evs.last_name),
+        );
+    }
+    if let Val::Ok(name) = &record.first_name
+        && !evs.first_name.is_empty()
+        && name_key(name) != name_key(&evs.first_name)
+    {
+        s.push(
+            Column::FirstName,
+            Code::W003,
+            format!(
+                "First Name {name:?} differs from EVS ({:?})",
+                evs.first_name
+            ),
+        );
+    }
+}
+
+/// R006 (SPEC 3.5): ENROLL or TRANSFER, and the member died on or before the Effective Date.
+fn deceased(s: &mut RowSink, segments: &[Segment], effective: NaiveDate) {
+    if let Some(death) = segments.iter().filter_map(|s| s.date_of_death).min()
         && death <= effective
     {
-        push(
+        s.push(
             Column::EffectiveDate,
             Code::R006,
             format!(
@@ -177,22 +214,22 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
             ),
         );
     }
-    if enroll_or_transfer && !covering {
-        push(
-            Column::EffectiveDate,
-            Code::R004,
-            format!("EVS shows no eligibility on the Effective Date {effective}"),
-        );
-        return;
-    }
-    let evs_cp = applicable.map_or("", |s| s.cp_id.as_str());
-    let same = |id: &Val<std::borrow::Cow<'_, str>>| {
-        id.ok()
-            .filter(|id| reference.cp(id).is_some())
-            .map(|id| same_id(id, evs_cp))
-    };
-    if enroll_or_transfer
-        && let (Val::Ok(plan), Some(segment)) = (&record.plan_id, applicable)
+}
+
+/// R004 (SPEC 3.5, 3.7): ENROLL or TRANSFER, and no segment covers the Effective Date. It
+/// silences R005, R010–R014 and W004 (and, in `check_row`, every E code).
+fn not_covered(s: &mut RowSink, effective: NaiveDate) {
+    s.push(
+        Column::EffectiveDate,
+        Code::R004,
+        format!("EVS shows no eligibility on the Effective Date {effective}"),
+    );
+}
+
+/// R005 (SPEC 3.5): ENROLL or TRANSFER, and a Plan ID in the roster differs from the EVS
+/// plan on the Effective Date (a blank EVS plan differs). An unknown plan has C003 instead.
+fn plan_differs(s: &mut RowSink, record: &Record, segment: &Segment, reference: &Reference) {
+    if let Val::Ok(plan) = &record.plan_id
         && reference.plan(plan).is_some()
         && !same_id(plan, &segment.plan_id)
     {
@@ -201,23 +238,43 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
         } else {
             segment.plan_id.to_string()
         };
-        push(
+        s.push(
             Column::PlanId,
             Code::R005,
             format!("Plan ID {plan} differs from the EVS plan on the Effective Date ({evs_plan})"),
         );
     }
+}
+
+/// R010–R014 (SPEC 3.5, 3.7): the CP assignment of the applicable segment against the row's
+/// action. ENROLL: R010 already with this CP, R011 with another. DISENROLL: R012 not with
+/// CP ID. TRANSFER: R013 not with From CP ID. DISENROLL or TRANSFER with the right CP but
+/// effective before its `cp_start`: R014 instead. A CP ID unknown to the roster (C001) is
+/// silent.
+fn cp_assignment(
+    s: &mut RowSink,
+    record: &Record,
+    applicable: Option<&Segment>,
+    effective: NaiveDate,
+    reference: &Reference,
+) {
+    let evs_cp = applicable.map_or("", |s| s.cp_id.as_str());
+    let same = |id: &Val<Cow<'_, str>>| {
+        id.ok()
+            .filter(|id| reference.cp(id).is_some())
+            .map(|id| same_id(id, evs_cp))
+    };
     let late_start = applicable
         .and_then(|s| s.cp_start)
         .filter(|start| *start > effective);
     match record.action.get() {
         Some(Action::Enroll) if !evs_cp.is_empty() => match same(&record.cp_id) {
-            Some(true) => push(
+            Some(true) => s.push(
                 Column::CpId,
                 Code::R010,
                 format!("EVS already shows the member with CP {evs_cp}"),
             ),
-            Some(false) => push(
+            Some(false) => s.push(
                 Column::CpId,
                 Code::R011,
                 format!("EVS shows the member with another CP ({evs_cp}); send a TRANSFER instead"),
@@ -225,13 +282,13 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
             None => {}
         },
         Some(Action::Disenroll) => match same(&record.cp_id) {
-            Some(true) => r014(&mut push, late_start, effective),
-            Some(false) => push(Column::CpId, Code::R012, not_with(&record.cp_id, evs_cp)),
+            Some(true) => before_cp_start(s, late_start, effective),
+            Some(false) => s.push(Column::CpId, Code::R012, not_with(&record.cp_id, evs_cp)),
             None => {}
         },
         Some(Action::Transfer) => match same(&record.from_cp_id) {
-            Some(true) => r014(&mut push, late_start, effective),
-            Some(false) => push(
+            Some(true) => before_cp_start(s, late_start, effective),
+            Some(false) => s.push(
                 Column::FromCpId,
                 Code::R013,
                 not_with(&record.from_cp_id, evs_cp),
@@ -240,12 +297,10 @@ pub fn check(record: &Record, lookup: &Lookup<'_>, reference: &Reference, out: &
         },
         _ => {}
     }
-    if let Some(segment) = applicable {
-        attested_differences(record, segment, &mut push);
-    }
 }
 
-fn not_with(cp_id: &Val<std::borrow::Cow<'_, str>>, evs_cp: &str) -> String {
+/// The message of R012 and R013.
+fn not_with(cp_id: &Val<Cow<'_, str>>, evs_cp: &str) -> String {
     let cp = cp_id.ok().map_or("", |c| c.as_ref()).to_uppercase();
     if evs_cp.is_empty() {
         format!("EVS shows the member with no CP on the Effective Date, not with {cp}")
@@ -254,13 +309,11 @@ fn not_with(cp_id: &Val<std::borrow::Cow<'_, str>>, evs_cp: &str) -> String {
     }
 }
 
-fn r014(
-    push: &mut impl FnMut(Column, Code, String),
-    start: Option<chrono::NaiveDate>,
-    effective: chrono::NaiveDate,
-) {
+/// R014 (SPEC 3.5, 3.7): DISENROLL or TRANSFER with the right CP, effective before the CP
+/// assignment's `cp_start` (timing only: R012 and R013 do not apply then).
+fn before_cp_start(s: &mut RowSink, start: Option<NaiveDate>, effective: NaiveDate) {
     if let Some(start) = start {
-        push(
+        s.push(
             Column::EffectiveDate,
             Code::R014,
             format!(
@@ -270,50 +323,24 @@ fn r014(
     }
 }
 
-/// W004: an attested value given, an EVS value present, and the two differ.
-fn attested_differences(
-    record: &Record,
-    evs: &Segment,
-    push: &mut impl FnMut(Column, Code, String),
-) {
-    let yes_no = |b: bool| if b { "Y" } else { "N" };
-    let pairs: [(Column, Option<String>, Option<String>); 6] = [
-        (
-            Column::CoverageType,
-            record.coverage.get().map(|v| v.to_string()),
-            evs.coverage.map(|v| v.to_string()),
-        ),
-        (
-            Column::Medicare,
-            record.medicare.get().map(|v| yes_no(v).into()),
-            evs.medicare.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::OtherInsurance,
-            record.other_insurance.get().map(|v| yes_no(v).into()),
-            evs.other_insurance.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::NursingFacility,
-            record.nursing_facility.get().map(|v| yes_no(v).into()),
-            evs.nursing_facility.map(|v| yes_no(v).into()),
-        ),
-        (
-            Column::DmhAffiliation,
-            record.dmh.get().map(|v| v.to_string()),
-            evs.dmh.map(|v| v.to_string()),
-        ),
-        (
-            Column::ZipCode,
-            record.zip.get().map(|v| v.as_str().into()),
-            evs.zip.map(|v| v.as_str().into()),
-        ),
-    ];
-    for (column, attested, evs_value) in pairs {
-        if let (Some(attested), Some(evs_value)) = (attested, evs_value)
+/// The attested columns W004 compares with EVS, in the order it reports them.
+const ATTESTED: [Column; 6] = [
+    Column::CoverageType,
+    Column::Medicare,
+    Column::OtherInsurance,
+    Column::NursingFacility,
+    Column::DmhAffiliation,
+    Column::ZipCode,
+];
+
+/// W004 (SPEC 3.5, 3.7): an attested value given, an EVS value present, and the two differ
+/// (ZIP on 5 digits).
+fn attested_differences(s: &mut RowSink, record: &Record, evs: &Segment) {
+    for column in ATTESTED {
+        if let (Some(attested), Some(evs_value)) = attested_and_evs(column, record, evs)
             && attested != evs_value
         {
-            push(
+            s.push(
                 column,
                 Code::W004,
                 format!(
@@ -322,5 +349,53 @@ fn attested_differences(
                 ),
             );
         }
+    }
+}
+
+/// One attested column's value and the EVS segment's, as a message shows them.
+fn attested_and_evs(
+    column: Column,
+    record: &Record,
+    evs: &Segment,
+) -> (Option<String>, Option<String>) {
+    let yes_no = |b: bool| String::from(if b { "Y" } else { "N" });
+    match column {
+        Column::CoverageType => (
+            record.coverage.get().map(|v| v.to_string()),
+            evs.coverage.map(|v| v.to_string()),
+        ),
+        Column::Medicare => (record.medicare.get().map(yes_no), evs.medicare.map(yes_no)),
+        Column::OtherInsurance => (
+            record.other_insurance.get().map(yes_no),
+            evs.other_insurance.map(yes_no),
+        ),
+        Column::NursingFacility => (
+            record.nursing_facility.get().map(yes_no),
+            evs.nursing_facility.map(yes_no),
+        ),
+        Column::DmhAffiliation => (
+            record.dmh.get().map(|v| v.to_string()),
+            evs.dmh.map(|v| v.to_string()),
+        ),
+        Column::ZipCode => (
+            record.zip.get().map(|v| v.as_str().into()),
+            evs.zip.map(|v| v.as_str().into()),
+        ),
+        _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w004_description_names_the_attested_columns() {
+        let headers: Vec<&str> = ATTESTED.iter().map(|c| c.header()).collect();
+        let expected = format!("({})", headers.join(", "));
+        assert!(
+            Code::W004.rule().description.contains(&expected),
+            "W004's description should name {expected}"
+        );
     }
 }

@@ -37,11 +37,11 @@ pub struct Record<'a> {
 }
 
 impl Record<'_> {
-    pub fn is(&self, action: Action) -> bool {
+    pub(crate) fn is(&self, action: Action) -> bool {
         self.action.get() == Some(action)
     }
 
-    pub fn is_enroll_or_transfer(&self) -> bool {
+    pub(crate) fn is_enroll_or_transfer(&self) -> bool {
         self.is(Action::Enroll) || self.is(Action::Transfer)
     }
 

@@ -1,11 +1,16 @@
 //! Reference (C001–C006) and authorization (A001) checks (SPEC 3.3).
 
+use std::borrow::Cow;
+
 use super::Record;
 use super::eligibility::Facts;
 use super::{Code, Context, Finding, RowSink, Val};
 use crate::model::{Action, Column, Dmh};
-use crate::reference::{Submitter, same_id};
+use crate::reference::{Cp, Plan, Reference, Submitter, same_id};
 
+/// The C and A codes of one row, in catalog order. A blank or invalid value is silent here
+/// (the format stage reported it); an unknown one silences the checks that need it
+/// (SPEC 3.7).
 pub fn check(
     record: &Record,
     facts: Option<&Facts<'_>>,
@@ -17,28 +22,61 @@ pub fn check(
         row: record.source_row,
         out,
     };
-    let mut push = |column: Column, code: Code, message: String| sink.push(column, code, message);
-
+    let s = &mut sink;
     let cp = record.cp_id.ok().and_then(|id| reference.cp(id));
-    if let (Val::Ok(id), None) = (&record.cp_id, cp) {
-        push(
-            Column::CpId,
-            Code::C001,
-            format!("CP ID {id:?} is not in the CP roster"),
-        );
-    }
     let from_cp = record.from_cp_id.ok().and_then(|id| reference.cp(id));
-    if let (Val::Ok(id), None) = (&record.from_cp_id, from_cp) {
-        push(
-            Column::FromCpId,
+    let plan = record.plan_id.ok().and_then(|id| reference.plan(id));
+    unknown_cp(s, &record.cp_id, cp, Column::CpId, "CP ID");
+    unknown_cp(
+        s,
+        &record.from_cp_id,
+        from_cp,
+        Column::FromCpId,
+        "From CP ID",
+    );
+    program_mismatch(s, record, cp);
+    unknown_plan(s, record, plan);
+    transfer_to_same_cp(s, record);
+    if record.is_enroll_or_transfer()
+        && let (Some(plan), Some(cp)) = (facts.and_then(|f| f.plan.aco_mco()), cp)
+    {
+        no_partnership(s, reference, plan, cp);
+    }
+    let Val::Ok(submitter_id) = &record.submitter else {
+        return;
+    };
+    match reference.submitter(submitter_id) {
+        None => unknown_submitter(s, submitter_id),
+        Some(Submitter::MassHealth) => {}
+        Some(Submitter::Cp(me)) => cp_not_authorized(s, record, me, cp, from_cp),
+        Some(Submitter::Plan(me)) => plan_not_authorized(s, record, me, plan),
+    }
+}
+
+/// C001 (SPEC 3.3): CP ID, or From CP ID on a TRANSFER row, is not in the CP roster. It
+/// silences C002, C005, E010 and the R codes that compare CPs (SPEC 3.7).
+fn unknown_cp(
+    s: &mut RowSink,
+    id: &Val<Cow<'_, str>>,
+    cp: Option<&Cp>,
+    column: Column,
+    name: &str,
+) {
+    if let (Val::Ok(id), None) = (id, cp) {
+        s.push(
+            column,
             Code::C001,
-            format!("From CP ID {id:?} is not in the CP roster"),
+            format!("{name} {id:?} is not in the CP roster"),
         );
     }
+}
+
+/// C002 (SPEC 3.3): the CP named by CP ID is not of the row's CP Program.
+fn program_mismatch(s: &mut RowSink, record: &Record, cp: Option<&Cp>) {
     if let (Some(cp), Val::Ok(program)) = (cp, &record.program)
         && cp.program != *program
     {
-        push(
+        s.push(
             Column::CpProgram,
             Code::C002,
             format!(
@@ -47,18 +85,26 @@ pub fn check(
             ),
         );
     }
-    let plan = record.plan_id.ok().and_then(|id| reference.plan(id));
+}
+
+/// C003 (SPEC 3.3, 3.7): Plan ID is not in the plan roster. It silences E007, C005 and R005.
+fn unknown_plan(s: &mut RowSink, record: &Record, plan: Option<&Plan>) {
     if let (Val::Ok(id), None) = (&record.plan_id, plan) {
-        push(
+        s.push(
             Column::PlanId,
             Code::C003,
             format!("Plan ID {id:?} is not in the plan roster"),
         );
     }
+}
+
+/// C004 (SPEC 3.3): a TRANSFER whose From CP ID equals its CP ID (From CP ID is read on
+/// TRANSFER rows only).
+fn transfer_to_same_cp(s: &mut RowSink, record: &Record) {
     if let (Val::Ok(to), Val::Ok(from)) = (&record.cp_id, &record.from_cp_id)
         && same_id(to, from)
     {
-        push(
+        s.push(
             Column::FromCpId,
             Code::C004,
             format!(
@@ -67,11 +113,13 @@ pub fn check(
             ),
         );
     }
-    if record.is_enroll_or_transfer()
-        && let (Some(plan), Some(cp)) = (facts.and_then(|f| f.plan.aco_mco()), cp)
-        && !reference.has_partnership(plan, cp)
-    {
-        push(
+}
+
+/// C005 (SPEC 3.3, 3.7): ENROLL or TRANSFER whose plan (from the facts: EVS when given) is
+/// an ACO/MCO without a partnership with CP ID.
+fn no_partnership(s: &mut RowSink, reference: &Reference, plan: &Plan, cp: &Cp) {
+    if !reference.has_partnership(plan, cp) {
+        s.push(
             Column::CpId,
             Code::C005,
             format!(
@@ -80,56 +128,63 @@ pub fn check(
             ),
         );
     }
+}
 
-    let Val::Ok(submitter_id) = &record.submitter else {
-        return;
+/// C006 (SPEC 3.3, 3.7): Submitter ID is not a known plan, CP or MASSHEALTH; no A001 then.
+fn unknown_submitter(s: &mut RowSink, submitter_id: &str) {
+    s.push(
+        Column::SubmitterId,
+        Code::C006,
+        format!("Submitter ID {submitter_id:?} is not a known plan, CP or MASSHEALTH"),
+    );
+}
+
+/// A001 (SPEC 3.3) for a CP submitter: it may submit only rows where it is CP ID or From CP
+/// ID. Silent when a CP it needs is missing or unknown: that is already an error.
+fn cp_not_authorized(
+    s: &mut RowSink,
+    record: &Record,
+    me: &Cp,
+    cp: Option<&Cp>,
+    from_cp: Option<&Cp>,
+) {
+    let mine = |id: &Val<Cow<'_, str>>| id.ok().map(|id| same_id(id, &me.id));
+    let as_cp = mine(&record.cp_id);
+    let as_from = if record.is(Action::Transfer) {
+        mine(&record.from_cp_id)
+    } else {
+        Some(false)
     };
-    match reference.submitter(submitter_id) {
-        None => push(
+    let needed_known = cp.is_some() && (!record.is(Action::Transfer) || from_cp.is_some());
+    if as_cp != Some(true) && as_from != Some(true) && needed_known {
+        s.push(
             Column::SubmitterId,
-            Code::C006,
-            format!("Submitter ID {submitter_id:?} is not a known plan, CP or MASSHEALTH"),
-        ),
-        Some(Submitter::MassHealth) => {}
-        Some(Submitter::Cp(me)) => {
-            let mine = |id: &Val<std::borrow::Cow<'_, str>>| id.ok().map(|id| same_id(id, &me.id));
-            let as_cp = mine(&record.cp_id);
-            let as_from = if record.is(Action::Transfer) {
-                mine(&record.from_cp_id)
-            } else {
-                Some(false)
-            };
-            // Silent when a value it needs is missing or unknown: that is already an error.
-            let needed_known = cp.is_some() && (!record.is(Action::Transfer) || from_cp.is_some());
-            if as_cp != Some(true) && as_from != Some(true) && needed_known {
-                push(
-                    Column::SubmitterId,
-                    Code::A001,
-                    format!(
-                        "submitter {} is a CP and may submit only rows where it is the CP ID or the From CP ID",
-                        me.id
-                    ),
-                );
-            }
-        }
-        Some(Submitter::Plan(me)) => {
-            let allowed = match &record.plan_id {
-                Val::Ok(_) if plan.is_none() => true, // unknown plan: C003 says it
-                Val::Ok(id) => same_id(id, &me.id),
-                // A blank Plan ID that is required already has S001.
-                Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
-                _ => false,
-            };
-            if !allowed {
-                push(
-                    Column::SubmitterId,
-                    Code::A001,
-                    format!(
-                        "submitter {} is a plan and may submit only rows whose Plan ID is {}",
-                        me.id, me.id
-                    ),
-                );
-            }
-        }
+            Code::A001,
+            format!(
+                "submitter {} is a CP and may submit only rows where it is the CP ID or the From CP ID",
+                me.id
+            ),
+        );
+    }
+}
+
+/// A001 (SPEC 3.3) for a plan submitter: it may submit only rows whose Plan ID is itself.
+/// Silent on an unknown plan (C003) and on a blank required Plan ID (S001).
+fn plan_not_authorized(s: &mut RowSink, record: &Record, me: &Plan, plan: Option<&Plan>) {
+    let allowed = match &record.plan_id {
+        Val::Ok(_) if plan.is_none() => true,
+        Val::Ok(id) => same_id(id, &me.id),
+        Val::Blank if !record.dmh.get().is_some_and(Dmh::is_affiliated) => true,
+        _ => false,
+    };
+    if !allowed {
+        s.push(
+            Column::SubmitterId,
+            Code::A001,
+            format!(
+                "submitter {} is a plan and may submit only rows whose Plan ID is {}",
+                me.id, me.id
+            ),
+        );
     }
 }

@@ -529,16 +529,25 @@ fn csv_lines(n: usize) -> Vec<String> {
 }
 
 #[test]
-fn csv_with_invalid_utf8_past_the_sniffed_start_is_f001() {
+fn csv_not_utf8_past_the_sniffed_start_is_read_as_windows_1252() {
     let dir = case();
-    // 200 good rows (well past the first 8 KiB, which decide the format), then a Latin-1 name.
+    // 200 good rows (well past the first 8 KiB, which decide the format), then a 1252 name:
+    // the whole file is Windows-1252 (SPEC 2.1), reported once (W006).
     let mut text = csv_lines(200).join("\n").into_bytes();
     text.extend_from_slice(b"\nENROLL,100000000999,Mu\xF1oz,Ana,1980-04-02,BH,BHCP01,,ACPP01,STANDARD,N,N,N,NONE,02118,2026-12-01,REFERRAL,ACPP01\n");
     let batch = dir.path().join("latin1.csv");
     std::fs::write(&batch, text).unwrap();
-    assert_f001(
-        &batch,
-        "cannot read the batch file: row 202, column 3 is not valid UTF-8 text (save the file as CSV UTF-8)",
+    let out = dir.path().join("out");
+    let run = run(&batch, &out, &["--format", "csv"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        findings(&out),
+        vec![(String::new(), String::new(), "W006".to_string())]
+    );
+    let accepted = std::fs::read_to_string(out.join("accepted.csv")).unwrap();
+    assert!(
+        accepted.contains("\n202,ENROLL,100000000999,Muñoz,Ana,"),
+        "{accepted}"
     );
 }
 
@@ -587,13 +596,13 @@ fn a_nul_byte_is_f001_wherever_it_is() {
     std::fs::write(&batch, line(0)).unwrap();
     assert_f001(
         &batch,
-        "cannot read the batch file: a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or CSV",
+        "cannot read the batch file: a binary file that is not a supported workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) or delimited text",
     );
     let batch = dir.path().join("late.csv");
     std::fs::write(&batch, line(200)).unwrap();
     assert_f001(
         &batch,
-        "cannot read the batch file: row 202, column 3 has a NUL byte, which no text file has (is it saved as UTF-16, or damaged? save it as CSV UTF-8)",
+        "cannot read the batch file: row 202, column 3 has a NUL byte, which no text file has (is it UTF-16 saved without a byte order mark, or damaged? save it as CSV UTF-8)",
     );
 }
 

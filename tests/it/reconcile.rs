@@ -1470,14 +1470,20 @@ fn several_batches_write_a_folder_each_and_a_run_summary() {
     assert_eq!(totals["rejected"], 1);
     assert_eq!(totals["transfers"], 0);
 
-    // Console: a summary line per batch, in order, and a last totals line.
+    // Console: a summary line per batch, in order, beginning with the batch's path as
+    // given (SPEC 5.1), and a last totals line.
     let lines: Vec<&str> = m.run.stdout.lines().collect();
-    let a_summary = lines
-        .iter()
-        .position(|l| *l == "2 rows: 2 accepted, 0 rejected (0 transfers)");
-    let b_summary = lines
-        .iter()
-        .position(|l| *l == "3 rows: 2 accepted, 1 rejected (0 transfers)");
+    let (a, b) = (m.root.join("a.xlsx"), m.root.join("b.csv"));
+    let a_line = format!(
+        "{}: 2 rows: 2 accepted, 0 rejected (0 transfers)",
+        a.display()
+    );
+    let b_line = format!(
+        "{}: 3 rows: 2 accepted, 1 rejected (0 transfers)",
+        b.display()
+    );
+    let a_summary = lines.iter().position(|l| *l == a_line);
+    let b_summary = lines.iter().position(|l| *l == b_line);
     assert!(
         matches!((a_summary, b_summary), (Some(x), Some(y)) if x < y),
         "{}",
@@ -1637,11 +1643,23 @@ fn a_refused_batch_is_listed_and_the_others_go_on() {
     assert_eq!(run["totals"]["accepted"], 1);
     // The refused batch's member is not seen by B003 nor counted anywhere.
     assert_eq!(findings(&m.out.join("good")), vec![]);
-    assert!(
-        m.run
-            .stdout
-            .lines()
-            .any(|l| l == "1 rows: 1 accepted, 0 rejected (0 transfers)"),
+    // On stdout, the refused batch has its line, in argument order, before the other's
+    // summary line (SPEC 5.1); stderr has the error too.
+    let (bad, good) = (m.root.join("bad.csv"), m.root.join("good.csv"));
+    let lines: Vec<&str> = m.run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{}: refused: F004 missing required column(s): Submitter ID (row 1)",
+                bad.display()
+            ),
+            format!(
+                "{}: 1 rows: 1 accepted, 0 rejected (0 transfers)",
+                good.display()
+            ),
+            "total: 2 batches (1 refused), 1 rows: 1 accepted, 0 rejected (0 transfers)".into(),
+        ],
         "{}",
         m.run.stdout
     );

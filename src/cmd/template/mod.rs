@@ -417,7 +417,10 @@ mod tests {
     use super::*;
 
     /// The committed template, `templates/cp-batch-template.xlsx`.
-    const COMMITTED: &[u8] = include_bytes!("../templates/cp-batch-template.xlsx");
+    const COMMITTED: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/cp-batch-template.xlsx"
+    ));
 
     #[test]
     fn the_committed_template_is_current() {

@@ -1,53 +1,64 @@
 //! `cpbatch validate`: one or more batches against at most one snapshot scan (SPEC 5.1).
+//!
+//! The command runs in four steps, each a function below: **read** the batches (checking
+//! rows as they are read when it can), the **snapshot** (scanned, or indexed meanwhile),
+//! **judge** every batch (then the checks across batches), and **emit** the console lines
+//! and the reports. [`check`] runs the first three and writes nothing.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::MultiProgress;
 
-use crate::batch::{self, Batch};
 use crate::error::FileError;
-use rayon::prelude::*;
-
-use crate::evs;
-use crate::model::MemberId;
+use crate::evs::{self, Snapshot};
+use crate::judge::judge_checked;
 use crate::reference::Reference;
 use crate::report::console;
 use crate::report::publish::Publisher;
-use crate::rules::format::member_id;
-use crate::rules::{Context, RowOutcome, check_row};
-use crate::{Config, EvsRead, Judged, judge_checked, load_reference};
+use crate::{Config, EvsRead, Judged, load_reference};
 
 mod outputs;
+mod read;
 mod snapshot;
-use outputs::{BatchRun, ReportContext};
+use outputs::ReportContext;
+use read::{Entry, read};
 use snapshot::{INDEX_FROM_BATCH_BYTES, IndexThread, batch_bytes, bytes_bar, scan_snapshot};
 
-/// One batch of the run: read, or refused with a file-level error.
-struct Entry {
-    path: PathBuf,
-    stem: String,
-    read_ms: u128,
-    batch: Result<Batch, FileError>,
-    /// The rows' outcomes when they were checked as they were read.
-    checked: Vec<RowOutcome>,
-    /// Time spent on that work, which overlaps the read.
-    busy: Busy,
+/// A batch of the run: judged, or refused with a file-level error (F001–F005).
+pub struct Checked {
+    pub path: PathBuf,
+    /// The name of its report folder when the run has several batches.
+    pub stem: String,
+    pub verdict: Result<Judged, FileError>,
 }
 
 /// Runs `validate`: returns the exit status (0 all accepted, 1 some rejected or refused).
 pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileError> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = config.threads {
-        pool = pool.num_threads(threads);
-    }
-    let pool = pool.build().map_err(|e| {
-        FileError::Usage(format!("cannot start the worker threads (--threads): {e}"))
-    })?;
-    let status = run(&pool, config, stdout)?;
+    let pool = worker_pool(config)?;
+    let started = Instant::now();
+    let (config, stems) = outputs::plan(config)?;
+    // Where the reports go is checked, and made ready, before any input is read.
+    let single = config.batches.len() == 1;
+    let publisher = Publisher::start(&config, if single { &[] } else { &stems })?;
+    let reference = load_reference(config.reference.as_deref())?;
+    // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
+    let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
+    let (batches, snapshot) = judge_all(
+        &pool,
+        &config,
+        &stems,
+        &reference,
+        progress.as_ref(),
+        started,
+    )?;
+    let ctx = ReportContext {
+        reference: &reference,
+        config: &config,
+        snapshot: snapshot.as_ref(),
+    };
+    let status = emit(stdout, publisher, &batches, &ctx, progress.as_ref())?;
     if config.out.is_none() {
         // SPEC 4.2: a run without --out says so once, so nobody looks for reports.
         eprintln!("cpbatch: no --out directory given: no report was written");
@@ -55,125 +66,141 @@ pub fn validate(config: &Config, stdout: &mut dyn Write) -> Result<i32, FileErro
     Ok(status)
 }
 
-fn run(
+/// Reads, reconciles and judges every batch as `validate` does, and writes nothing: one
+/// verdict per batch, in argument order (a batch named twice once). A single batch's
+/// file-level error is the run's, as in `validate`.
+pub fn check(config: &Config) -> Result<Vec<Checked>, FileError> {
+    let pool = worker_pool(config)?;
+    let (config, stems) = outputs::plan(config)?;
+    let reference = load_reference(config.reference.as_deref())?;
+    judge_all(&pool, &config, &stems, &reference, None, Instant::now()).map(|(batches, _)| batches)
+}
+
+fn worker_pool(config: &Config) -> Result<rayon::ThreadPool, FileError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = config.threads {
+        pool = pool.num_threads(threads);
+    }
+    pool.build()
+        .map_err(|e| FileError::Usage(format!("cannot start the worker threads (--threads): {e}")))
+}
+
+/// Read → snapshot → judge: every batch's verdict, and the snapshot they were judged on.
+fn judge_all(
     pool: &rayon::ThreadPool,
     config: &Config,
-    stdout: &mut dyn Write,
-) -> Result<i32, FileError> {
-    let started = Instant::now();
-    let (config, stems) = outputs::plan(config);
-    let config = &config;
-    let single = config.batches.len() == 1;
-    // Where the reports go is checked, and made ready, before any input is read.
-    let publisher = Publisher::start(config, if single { &[] } else { &stems })?;
-    let reference = load_reference(config.reference.as_deref())?;
-    // Progress bars, one per input being read, only on a terminal (SPEC 4.1).
-    let progress = (config.progress && std::io::stderr().is_terminal()).then(MultiProgress::new);
-
-    // A large batch takes seconds to read on one core: index the snapshot on the other one
-    // meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
-    let index = config
-        .evs
-        .as_ref()
-        .filter(|path| {
-            evs::Index::possible(path)
-                && match config.evs_read {
-                    EvsRead::Auto => batch_bytes(config) >= INDEX_FROM_BATCH_BYTES,
-                    EvsRead::Scan => false,
-                    EvsRead::Index => true,
-                }
-        })
-        .map(|path| {
-            let bar = progress
-                .as_ref()
-                .map(|bars| bars.add(bytes_bar(path, "indexing")));
-            IndexThread::spawn(path.clone(), bar)
-        });
-    // Rows are checked while they are read unless the snapshot must be scanned first.
-    let streaming = (config.evs.is_none() || index.is_some()).then(|| Streaming {
-        reference: &reference,
-        config,
-        pool,
-        index: index.as_ref(),
-        failed: Mutex::new(None),
-        malformed: Mutex::new(Vec::new()),
-        busy: BusyTimes::default(),
-    });
-    let entries = {
-        let work = |chunk: batch::RowChunk<'_>| match &streaming {
-            Some(streaming) => streaming.check(chunk),
-            None => Vec::new(),
-        };
-        read_batches(
-            config,
-            &stems,
-            progress.as_ref(),
-            streaming
-                .as_ref()
-                .map(|_| &work as batch::RowWork<'_, RowOutcome>),
-            streaming.as_ref().map(|s| &s.busy),
-        )
-    };
-    if single && let Some(Err(_)) = entries.first().map(|e| &e.batch) {
-        return Err(entries
-            .into_iter()
-            .next()
-            .and_then(|e| e.batch.err())
-            .unwrap_or_else(|| unreachable!()));
-    }
-
-    let (failed, mut malformed) = match streaming {
-        Some(streaming) => (
-            streaming.failed.into_inner().ok().flatten(),
-            streaming.malformed.into_inner().unwrap_or_default(),
-        ),
-        None => (None, Vec::new()),
-    };
-
+    stems: &[String],
+    reference: &Reference,
+    progress: Option<&MultiProgress>,
+    started: Instant,
+) -> Result<(Vec<Checked>, Option<Snapshot>), FileError> {
+    let index = start_index(config, progress);
+    let read = read(pool, config, stems, reference, index.as_ref(), progress);
+    let entries = refused_alone(read.entries)?;
     let scan_started = Instant::now();
-    let snapshot = match (&config.evs, index) {
-        (None, _) => None,
-        (Some(_), Some(index)) => {
-            let index = index.join()?;
-            if let Some(error) = failed {
-                return Err(error);
-            }
-            malformed.sort_unstable();
-            malformed.dedup_by_key(|(id, _)| *id);
-            Some(index.totals(malformed.iter().map(|(_, lines)| lines).sum()))
-        }
-        (Some(path), None) => Some(scan_snapshot(pool, path, &entries, progress.as_ref())?),
+    let snapshot = match (&config.evs, index, read.streamed) {
+        (None, _, _) => None,
+        (Some(_), Some(index), Some(streamed)) => Some(indexed(index, streamed)?),
+        (Some(path), _, _) => Some(scan_snapshot(pool, path, &entries, progress)?),
     };
     let scan_ms = scan_started.elapsed().as_millis();
+    let batches = judge(
+        pool,
+        config,
+        reference,
+        entries,
+        snapshot.as_ref(),
+        |timings| {
+            timings.run_started = Some(started);
+            timings.scan += scan_ms;
+        },
+    )?;
+    Ok((batches, snapshot))
+}
 
-    let mut runs: Vec<BatchRun> = entries
-        .into_iter()
-        .map(|entry| {
-            let verdict = entry.batch.map(|batch| {
-                // Rows checked while read were reconciled against their own members' lines.
-                let evs = if entry.checked.len() == batch.rows.len() {
+/// A large batch takes seconds to read on one core: index the snapshot on the other one
+/// meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
+fn start_index(config: &Config, progress: Option<&MultiProgress>) -> Option<IndexThread> {
+    let path = config.evs.as_ref()?;
+    let wanted = evs::Index::possible(path)
+        && match config.evs_read {
+            EvsRead::Auto => batch_bytes(config) >= INDEX_FROM_BATCH_BYTES,
+            EvsRead::Scan => false,
+            EvsRead::Index => true,
+        };
+    wanted.then(|| {
+        let bar = progress.map(|bars| bars.add(bytes_bar(path, "indexing")));
+        IndexThread::spawn(path.clone(), bar)
+    })
+}
+
+/// A run of one batch that could not be read is that batch's file-level error (exit 2);
+/// a run of several goes on without it.
+fn refused_alone(entries: Vec<Entry>) -> Result<Vec<Entry>, FileError> {
+    match <[Entry; 1]>::try_from(entries) {
+        Ok(
+            [
+                Entry {
+                    batch: Err(error), ..
+                },
+            ],
+        ) => Err(error),
+        Ok([entry]) => Ok(vec![entry]),
+        Err(entries) => Ok(entries),
+    }
+}
+
+/// The snapshot totals once the index is built and every row reconciled with it.
+fn indexed(index: IndexThread, streamed: read::Streamed) -> Result<Snapshot, FileError> {
+    let index = index.join()?;
+    if let Some(error) = streamed.failed {
+        return Err(error);
+    }
+    let mut malformed = streamed.malformed;
+    malformed.sort_unstable();
+    malformed.dedup_by_key(|(id, _)| *id);
+    Ok(index.totals(malformed.iter().map(|(_, lines)| lines).sum()))
+}
+
+/// Judges every batch read (rows checked while read were reconciled against their own
+/// members' lines), then the checks across batches (B003), then puts findings in order.
+fn judge(
+    pool: &rayon::ThreadPool,
+    config: &Config,
+    reference: &Reference,
+    entries: Vec<Entry>,
+    snapshot: Option<&Snapshot>,
+    timed: impl Fn(&mut crate::Timings),
+) -> Result<Vec<Checked>, FileError> {
+    let mut batches = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let verdict = match entry.batch {
+            Ok(batch) => {
+                let evs = if entry.checked.is_some() {
                     None
                 } else {
-                    snapshot.as_ref()
+                    snapshot
                 };
                 let mut judged = pool.install(|| {
-                    judge_checked(batch, &reference, &config.check, evs, entry.checked)
-                });
-                judged.timings.run_started = Some(started);
+                    judge_checked(batch, reference, &config.check, evs, entry.checked)
+                })?;
                 judged.timings.read = entry.read_ms;
-                judged.timings.scan = scan_ms + entry.busy.scan;
+                judged.timings.scan = entry.busy.scan;
                 judged.timings.check += entry.busy.check;
-                judged
-            });
-            BatchRun {
-                path: entry.path,
-                stem: entry.stem,
-                verdict,
+                timed(&mut judged.timings);
+                Ok(judged)
             }
-        })
-        .collect();
-    {
-        let mut processed: Vec<(&str, &mut [crate::rules::RowOutcome])> = runs
+            Err(error) => Err(error),
+        };
+        batches.push(Checked {
+            path: entry.path,
+            stem: entry.stem,
+            verdict,
+        });
+    }
+    // The check across batches (B003), unless each batch is to be judged alone.
+    if !config.independent {
+        let mut processed: Vec<(&str, &mut [crate::rules::RowOutcome])> = batches
             .iter_mut()
             .filter_map(|run| {
                 let name = run.path.to_str().unwrap_or("batch");
@@ -186,141 +213,63 @@ fn run(
         crate::rules::batch::check_across(&mut processed);
     }
     pool.install(|| {
-        runs.iter_mut()
+        batches
+            .iter_mut()
             .filter_map(|run| run.verdict.as_mut().ok())
             .for_each(Judged::finish)
     });
+    Ok(batches)
+}
 
+/// The console lines (each batch's, then a total line for several), then the reports,
+/// published whole. Returns the exit status.
+fn emit(
+    stdout: &mut dyn Write,
+    publisher: Publisher,
+    batches: &[Checked],
+    ctx: &ReportContext<'_>,
+    progress: Option<&MultiProgress>,
+) -> Result<i32, FileError> {
     let mut status = 0;
-    for run in &runs {
+    let named = batches.len() > 1;
+    for run in batches {
         match &run.verdict {
             Ok(judged) => {
-                console_result(console::print(stdout, judged, config.quiet))?;
+                console_result(console::print(stdout, judged, ctx.config.quiet, named))?;
                 if judged.rejected() > 0 {
                     status = 1;
                 }
             }
             Err(error) => {
+                // On stdout too, so that a log of the run lists every batch (SPEC 5.1).
+                let path = run.path.display().to_string();
+                let line = console::refused_line(&path, error);
+                console_result(writeln!(stdout, "{}", crate::shown::escaped(&line)))?;
                 eprintln!("cpbatch: {}", error.display_with_code());
                 status = 1;
             }
         }
     }
-    if !single {
+    if batches.len() > 1 {
         console_result(writeln!(
             stdout,
             "{}",
-            crate::shown::escaped(&total_line(&runs))
+            crate::shown::escaped(&total_line(batches))
         ))?;
     }
-    let ctx = ReportContext {
-        reference: &reference,
-        config,
-        snapshot: snapshot.as_ref(),
-    };
-    outputs::publish(publisher, &runs, &ctx)?;
-    Ok(status)
-}
-
-/// Checks rows while the batch is still being read: with the snapshot index, each chunk's
-/// members' lines are read and parsed first.
-struct Streaming<'a> {
-    reference: &'a Reference,
-    config: &'a Config,
-    pool: &'a rayon::ThreadPool,
-    index: Option<&'a IndexThread>,
-    /// A snapshot read error: the run stops with it once the batches are read.
-    failed: Mutex<Option<FileError>>,
-    /// Batch members with malformed snapshot lines, and how many; a member in several
-    /// chunks is listed once per chunk.
-    malformed: Mutex<Vec<(MemberId, u64)>>,
-    busy: BusyTimes,
-}
-
-/// Time spent on work that overlaps the read, in microseconds.
-#[derive(Default)]
-struct BusyTimes {
-    scan: AtomicU64,
-    check: AtomicU64,
-}
-
-/// Busy time of one batch's read, in milliseconds.
-#[derive(Default, Clone, Copy)]
-struct Busy {
-    scan: u128,
-    check: u128,
-}
-
-impl BusyTimes {
-    fn add(counter: &AtomicU64, since: Instant) {
-        let micros = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
-        counter.fetch_add(micros, Ordering::Relaxed);
-    }
-
-    fn now(&self) -> Busy {
-        Busy {
-            scan: u128::from(self.scan.load(Ordering::Relaxed)) / 1000,
-            check: u128::from(self.check.load(Ordering::Relaxed)) / 1000,
+    // Writing workbooks takes seconds on a large batch: a spinner says so.
+    let bar = progress
+        .filter(|_| ctx.config.out.is_some() || ctx.config.junit.is_some())
+        .map(snapshot::writing_bar);
+    let published = outputs::publish(publisher, batches, ctx);
+    if let Some(bar) = bar {
+        match &published {
+            Ok(()) => bar.finish_with_message("reports written"),
+            Err(_) => bar.finish_and_clear(),
         }
     }
-}
-
-impl Streaming<'_> {
-    /// One outcome per row, or none when the snapshot could not be read.
-    fn check(&self, chunk: batch::RowChunk<'_>) -> Vec<RowOutcome> {
-        let started = Instant::now();
-        let snapshot = match self.index {
-            None => None,
-            Some(thread) => {
-                let Some(index) = thread.wait() else {
-                    return Vec::new();
-                };
-                let mut members = chunk
-                    .rows
-                    .iter()
-                    .filter_map(|row| member_id(row, chunk.layout))
-                    .collect();
-                match index.snapshot_of(&mut members) {
-                    Ok(snapshot) => {
-                        if let Ok(mut malformed) = self.malformed.lock() {
-                            malformed.extend(snapshot.malformed_members());
-                        }
-                        Some(snapshot)
-                    }
-                    Err(error) => {
-                        if let Ok(mut failed) = self.failed.lock() {
-                            failed.get_or_insert(error);
-                        }
-                        return Vec::new();
-                    }
-                }
-            }
-        };
-        BusyTimes::add(&self.busy.scan, started);
-        let started = Instant::now();
-        let ctx = Context {
-            reference: self.reference,
-            config: &self.config.check,
-            layout: chunk.layout,
-            is_1904: chunk.is_1904,
-            evs: snapshot.as_ref(),
-        };
-        // While the file is read, leave the reader its core (it sets the pace); the rows
-        // left once it is read (many, after a fast CSV read) use every core.
-        let outcomes = if chunk.read_done {
-            self.pool.install(|| {
-                chunk
-                    .rows
-                    .par_iter()
-                    .map(|row| check_row(row, &ctx))
-                    .collect()
-            })
-        } else {
-            chunk.rows.iter().map(|row| check_row(row, &ctx)).collect()
-        };
-        BusyTimes::add(&self.busy.check, started);
-        outcomes
-    }
+    published?;
+    Ok(status)
 }
 
 /// A console write that failed. A closed pipe (`cpbatch validate … | head`) is not a failure:
@@ -335,63 +284,8 @@ fn console_result(result: std::io::Result<()>) -> Result<(), FileError> {
     }
 }
 
-fn read_batches(
-    config: &Config,
-    stems: &[String],
-    progress: Option<&MultiProgress>,
-    work: Option<batch::RowWork<'_, RowOutcome>>,
-    busy: Option<&BusyTimes>,
-) -> Vec<Entry> {
-    config
-        .batches
-        .iter()
-        .zip(stems)
-        .map(|(path, stem)| {
-            let started = Instant::now();
-            let bar = progress.map(|bars| {
-                let bar = bars.add(ProgressBar::new_spinner());
-                if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows")
-                {
-                    bar.set_style(style);
-                }
-                bar.set_message(format!(
-                    "reading {}",
-                    crate::shown::escaped(&path.display().to_string())
-                ));
-                bar
-            });
-            let tick = |rows: u64| {
-                if let Some(bar) = &bar {
-                    bar.set_position(rows);
-                }
-            };
-            let busy_before = busy.map(BusyTimes::now).unwrap_or_default();
-            let read = batch::read_batch_with(path, config.sheet.as_deref(), &tick, work);
-            let busy_after = busy.map(BusyTimes::now).unwrap_or_default();
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
-            let (batch, checked) = match read {
-                Ok((batch, checked)) => (Ok(batch), checked),
-                Err(error) => (Err(error), Vec::new()),
-            };
-            Entry {
-                path: path.clone(),
-                stem: stem.clone(),
-                read_ms: started.elapsed().as_millis(),
-                batch,
-                checked,
-                busy: Busy {
-                    scan: busy_after.scan - busy_before.scan,
-                    check: busy_after.check - busy_before.check,
-                },
-            }
-        })
-        .collect()
-}
-
-fn total_line(runs: &[BatchRun]) -> String {
-    let processed = runs.iter().filter_map(|run| run.verdict.as_ref().ok());
+fn total_line(batches: &[Checked]) -> String {
+    let processed = batches.iter().filter_map(|run| run.verdict.as_ref().ok());
     let (rows, accepted, rejected, transfers) = processed.fold((0, 0, 0, 0), |t, j| {
         (
             t.0 + j.outcomes.len(),
@@ -400,9 +294,9 @@ fn total_line(runs: &[BatchRun]) -> String {
             t.3 + j.transfers(),
         )
     });
-    let refused = runs.iter().filter(|run| run.verdict.is_err()).count();
+    let refused = batches.iter().filter(|run| run.verdict.is_err()).count();
     format!(
         "total: {} batches ({refused} refused), {rows} rows: {accepted} accepted, {rejected} rejected ({transfers} transfers)",
-        runs.len()
+        batches.len()
     )
 }

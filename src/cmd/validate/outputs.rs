@@ -3,21 +3,37 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Checked;
+use crate::Config;
 use crate::error::FileError;
 use crate::evs::Snapshot;
 use crate::report::publish::{self, Publisher};
 use crate::report::{self, summary};
-use crate::{Config, Judged};
 
 /// The run's configuration with each batch file once (SPEC 5.1: a batch named twice is
 /// read once; stderr says so), and each batch's report folder, in argument order.
-pub(super) fn plan(config: &Config) -> (Config, Vec<String>) {
-    let (batches, repeats) = publish::distinct(&config.batches);
+pub(super) fn plan(config: &Config) -> Result<(Config, Vec<String>), FileError> {
+    // Excel's lock file of an open workbook, caught by a glob: no batch (SPEC 2.1).
+    let (locks, named): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        config.batches.iter().partition(|path| is_lock_file(path));
+    for lock in &locks {
+        eprintln!(
+            "cpbatch: {} is Excel's lock file of an open workbook, not a batch: skipped",
+            crate::shown::escaped(&lock.display().to_string())
+        );
+    }
+    if named.is_empty() {
+        return Err(FileError::Usage(
+            "no batch to read: every file named is an Excel lock file (~$…)".into(),
+        ));
+    }
+    let named: Vec<PathBuf> = named.into_iter().cloned().collect();
+    let (batches, repeats) = publish::distinct(&named);
     for (repeat, first) in &repeats {
         eprintln!(
             "cpbatch: {} is the same file as {}: it is read once",
-            repeat.display(),
-            first.display()
+            crate::shown::escaped(&repeat.display().to_string()),
+            crate::shown::escaped(&first.display().to_string())
         );
     }
     let stems = match batches.as_slice() {
@@ -28,7 +44,14 @@ pub(super) fn plan(config: &Config) -> (Config, Vec<String>) {
         batches,
         ..config.clone()
     };
-    (config, stems)
+    Ok((config, stems))
+}
+
+/// `~$name.xlsx`: the file Excel keeps beside a workbook while it is open.
+fn is_lock_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.starts_with("~$"))
 }
 
 pub(super) struct ReportContext<'a> {
@@ -37,19 +60,11 @@ pub(super) struct ReportContext<'a> {
     pub snapshot: Option<&'a Snapshot>,
 }
 
-/// A batch of the run: judged, or refused with a file-level error (F001–F005).
-pub(super) struct BatchRun {
-    pub path: PathBuf,
-    /// The name of its report folder when the run has several batches.
-    pub stem: String,
-    pub verdict: Result<Judged, FileError>,
-}
-
 /// Stages every report of the run (the batch's, or each batch's and `run-summary.json`; the
 /// `--junit` file), then publishes them whole.
 pub(super) fn publish(
     mut publisher: Publisher,
-    runs: &[BatchRun],
+    runs: &[Checked],
     ctx: &ReportContext<'_>,
 ) -> Result<(), FileError> {
     if let [run] = runs {
@@ -81,7 +96,7 @@ pub(super) fn publish(
 /// and `run-summary.json`.
 fn write_run(
     publisher: &mut Publisher,
-    runs: &[BatchRun],
+    runs: &[Checked],
     ctx: &ReportContext<'_>,
 ) -> Result<(), FileError> {
     let mut batches = Vec::new();

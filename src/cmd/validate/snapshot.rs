@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::Entry;
+use super::read::Entry;
 use crate::Config;
 use crate::error::FileError;
 use crate::evs::{self, IdSet, Snapshot};
@@ -40,7 +40,7 @@ pub(super) fn scan_snapshot(
     };
     let snapshot = evs::scan(path, &wanted, pool.current_num_threads(), &tick);
     if let Some(bar) = bar {
-        bar.finish_and_clear();
+        end_bar(&bar, snapshot.is_ok());
     }
     snapshot
 }
@@ -68,7 +68,7 @@ impl IndexThread {
                 std::panic::catch_unwind(|| evs::Index::build_with_progress(&file, 1, &tick))
                     .unwrap_or_else(|_| Err(index_stopped(&file)));
             if let Some(bar) = &bar {
-                bar.finish_and_clear();
+                end_bar(bar, built.is_ok());
             }
             let _ = cell.set(built);
         });
@@ -113,6 +113,18 @@ pub(super) fn batch_bytes(config: &Config) -> u64 {
         .sum()
 }
 
+/// A snapshot bar that ends at the file's size once it is read whole; one that failed goes.
+fn end_bar(bar: &ProgressBar, whole: bool) {
+    if whole {
+        if let Some(size) = bar.length() {
+            bar.set_position(size);
+        }
+        bar.finish();
+    } else {
+        bar.finish_and_clear();
+    }
+}
+
 /// A bar for the snapshot: bytes read of the file's size (never member data).
 pub(super) fn bytes_bar(path: &Path, doing: &str) -> ProgressBar {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -122,5 +134,16 @@ pub(super) fn bytes_bar(path: &Path, doing: &str) -> ProgressBar {
     )) {
         bar.set_style(style);
     }
+    bar
+}
+
+/// A spinner while the reports are written and published (never member data).
+pub(super) fn writing_bar(bars: &MultiProgress) -> ProgressBar {
+    let bar = bars.add(ProgressBar::new_spinner());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message("writing the reports");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }

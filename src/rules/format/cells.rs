@@ -7,11 +7,13 @@ use chrono::NaiveDate;
 
 use crate::batch::{CellKind, RawCell};
 use crate::model::{
-    Action, Column, DateError, MemberId, ReasonCode, Requirement, Zip, collapse_whitespace,
-    excel_serial_date, parse_text_date, parse_yes_no,
+    Action, Column, DateError, DateForm, MemberId, ReasonCode, Requirement, Zip,
+    collapse_whitespace, excel_serial_date, or_list, parse_text_date, parse_yes_no,
 };
 use crate::rules::{Code, Context, RowSink, Val};
 
+/// S001 (SPEC 3.2, 3.7): a required value is blank, one finding per column; the checks that
+/// need the value stay silent.
 fn blank(s: &mut RowSink, column: Column) {
     let when = match column.requirement() {
         Requirement::Always => String::new(),
@@ -25,7 +27,7 @@ fn blank(s: &mut RowSink, column: Column) {
     );
 }
 
-/// A required value: S001 when blank.
+/// A required value: S001 when blank, else `read`.
 fn read_required<'a, T>(
     s: &mut RowSink,
     cell: RawCell<'a>,
@@ -39,6 +41,7 @@ fn read_required<'a, T>(
     read(s, cell)
 }
 
+/// A required code (Action: S002; CP Program: S005), S001 when blank (SPEC 3.2).
 pub(super) fn read_code<T>(
     s: &mut RowSink,
     cell: RawCell<'_>,
@@ -52,6 +55,7 @@ pub(super) fn read_code<T>(
     })
 }
 
+/// An optional code (Coverage Type, DMH Affiliation): S005 when not in its list (SPEC 3.2).
 pub(super) fn read_optional_code<T>(
     s: &mut RowSink,
     cell: RawCell<'_>,
@@ -65,6 +69,7 @@ pub(super) fn read_optional_code<T>(
     parse_code(s, cell, column, Code::S005, parse, expected)
 }
 
+/// S002 or S005 (SPEC 3.2): a value that is not in its list; the value is `Invalid` then.
 fn parse_code<T>(
     s: &mut RowSink,
     cell: RawCell<'_>,
@@ -90,6 +95,7 @@ fn parse_code<T>(
     }
 }
 
+/// A Y/N value (Medicare, Other Insurance, Nursing Facility): S005 when not Y or N.
 pub(super) fn read_yes_no(s: &mut RowSink, cell: RawCell<'_>, column: Column) -> Val<bool> {
     if cell.is_blank() {
         return Val::Blank;
@@ -111,6 +117,8 @@ pub(super) fn read_id<'a>(s: &mut RowSink, cell: RawCell<'a>, column: Column) ->
     read_required(s, cell, column, |_, cell| read_text(cell))
 }
 
+/// S003 and W002 (SPEC 3.2), S001 when blank: Member ID is not 12 digits once
+/// normalised; a number with fewer digits is padded, with a warning.
 pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId> {
     read_required(s, cell, Column::MemberId, |s, cell| {
         let parsed = match cell.kind {
@@ -156,6 +164,8 @@ pub(super) fn read_member_id(s: &mut RowSink, cell: RawCell<'_>) -> Val<MemberId
     })
 }
 
+/// S007 (SPEC 3.2), S001 when blank: a name too long or with characters other than
+/// letters, spaces, hyphens, apostrophes and periods.
 pub(super) fn read_name<'a>(
     s: &mut RowSink,
     cell: RawCell<'a>,
@@ -212,6 +222,8 @@ fn parse_date_cell(cell: RawCell<'_>, is_1904: bool) -> Result<NaiveDate, DateEr
     }
 }
 
+/// S004 (SPEC 3.2), S001 when blank: a date that cannot be read (unreadable, two-digit
+/// year, impossible, error cell).
 pub(super) fn read_date(
     s: &mut RowSink,
     cell: RawCell<'_>,
@@ -230,8 +242,8 @@ pub(super) fn read_date(
                     }
                     (_, DateError::Impossible) => "is not a real calendar date".to_string(),
                     (_, DateError::Unreadable) => {
-                        "is not a date; use YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY or MM-DD-YYYY"
-                            .to_string()
+                        let forms = DateForm::ALL.map(DateForm::pattern);
+                        format!("is not a date; use {}", or_list(&forms))
                     }
                 };
                 s.push(
@@ -245,6 +257,7 @@ pub(super) fn read_date(
     })
 }
 
+/// S005 (SPEC 3.2): ZIP Code is not a 5-digit ZIP or a ZIP+4.
 pub(super) fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
     if cell.is_blank() {
         return Val::Blank;
@@ -270,6 +283,8 @@ pub(super) fn read_zip(s: &mut RowSink, cell: RawCell<'_>) -> Val<Zip> {
     }
 }
 
+/// Reason Code (SPEC 2.3, 3.2): S001 when blank on DISENROLL and TRANSFER, S005 when not a
+/// known code, then S009 when not allowed for the row's Action.
 pub(super) fn read_reason(
     s: &mut RowSink,
     cell: RawCell<'_>,
@@ -290,26 +305,33 @@ pub(super) fn read_reason(
         ReasonCode::parse,
         "a known reason code",
     );
-    if let (Val::Ok(reason), Val::Ok(action)) = (&reason, action)
-        && !ReasonCode::allowed_for(*action).contains(reason)
-    {
-        let allowed: Vec<&str> = ReasonCode::allowed_for(*action)
-            .iter()
-            .map(|r| r.as_str())
-            .collect();
-        s.push(
-            Column::ReasonCode,
-            Code::S009,
-            format!(
-                "Reason Code {reason} is not allowed for {action} (allowed: {})",
-                allowed.join(", ")
-            ),
-        );
-        return Val::Invalid;
+    match (reason, action) {
+        (Val::Ok(reason), Val::Ok(action)) => reason_for_action(s, reason, *action),
+        (reason, _) => reason,
     }
-    reason
 }
 
+/// S009 (SPEC 2.3, 3.2): a known Reason Code that is not allowed for the row's Action; the
+/// reason is `Invalid` then.
+fn reason_for_action(s: &mut RowSink, reason: ReasonCode, action: Action) -> Val<ReasonCode> {
+    let allowed = ReasonCode::allowed_for(action);
+    if allowed.contains(&reason) {
+        return Val::Ok(reason);
+    }
+    let allowed: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+    s.push(
+        Column::ReasonCode,
+        Code::S009,
+        format!(
+            "Reason Code {reason} is not allowed for {action} (allowed: {})",
+            allowed.join(", ")
+        ),
+    );
+    Val::Invalid
+}
+
+/// S006 (SPEC 3.2): Date of Birth before 1900-01-01 or after the Effective Date; after it,
+/// the date is `Invalid` and the age checks stay silent.
 pub(super) fn check_birth_range(
     s: &mut RowSink,
     birth_date: Val<NaiveDate>,
@@ -338,6 +360,8 @@ pub(super) fn check_birth_range(
     birth_date
 }
 
+/// S008 (SPEC 3.2): the Effective Date is outside the `--max-retro-days` /
+/// `--max-future-days` window around the as-of date.
 pub(super) fn check_window(s: &mut RowSink, effective: NaiveDate, ctx: &Context<'_>) {
     let days = (effective - ctx.config.as_of).num_days();
     let as_of = ctx.config.as_of;

@@ -30,7 +30,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
         Column::Action,
         Code::S002,
         Action::parse,
-        "ENROLL, DISENROLL or TRANSFER",
+        Action::choices(),
     );
     let member_id = read_member_id(s, cell(Column::MemberId));
     let last_name = read_name(s, cell(Column::LastName), Column::LastName);
@@ -47,7 +47,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
         Column::CpProgram,
         Code::S005,
         Program::parse,
-        "BH or LTSS",
+        Program::choices(),
     );
     let cp_id = read_id(s, cell(Column::CpId), Column::CpId);
     let from_cp_id = match action {
@@ -61,7 +61,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
         dmh_cell,
         Column::DmhAffiliation,
         Dmh::parse,
-        "ACCS, CBFS or NONE",
+        Dmh::choices(),
     );
     let plan_cell = cell(Column::PlanId);
     let plan_id = if dmh.get().is_some_and(Dmh::is_affiliated) {
@@ -74,7 +74,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
         cell(Column::CoverageType),
         Column::CoverageType,
         CoverageType::parse,
-        "STANDARD, COMMONHEALTH, CAREPLUS, FAMILY_ASSISTANCE, LIMITED, SENIOR_BUY_IN or OTHER",
+        CoverageType::choices(),
     );
     let medicare = read_yes_no(s, cell(Column::Medicare), Column::Medicare);
     let other_insurance = read_yes_no(s, cell(Column::OtherInsurance), Column::OtherInsurance);
@@ -120,7 +120,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
 }
 
 /// The row's Member ID if it is valid; for collecting the IDs to look up in EVS.
-pub fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
+pub(crate) fn member_id(raw: &RawRow, layout: &crate::batch::Layout) -> Option<MemberId> {
     let cell = layout
         .position(Column::MemberId)
         .map_or(RawCell::EMPTY, |p| raw.cell(p));
