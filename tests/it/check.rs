@@ -33,7 +33,7 @@ pub fn config(batches: &[&Path], extra: &[&str]) -> Config {
 
 /// Each batch's verdict, as `validate` would judge it; a refused single batch is `Err`.
 pub fn judged(config: &Config) -> Result<Vec<Result<Judged, FileError>>, FileError> {
-    Ok(shim::check(config)?
+    Ok(cpbatch::cmd::validate::check(config)?
         .into_iter()
         .map(|checked| checked.verdict)
         .collect())
@@ -104,76 +104,6 @@ pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(Strin
         .filter(|(row, ..)| row == "2")
         .map(|(_, column, code)| (column, code))
         .collect()
-}
-
-/// Until `cpbatch::cmd::validate::check` is on main: the same signature, built from the
-/// library's parts the way `validate` runs them.
-mod shim {
-    use std::path::PathBuf;
-
-    use cpbatch::evs::IdSet;
-    use cpbatch::rules::format::member_id;
-    use cpbatch::{Config, FileError, Judged};
-
-    pub struct Checked {
-        pub path: PathBuf,
-        pub verdict: Result<Judged, FileError>,
-    }
-
-    pub fn check(config: &Config) -> Result<Vec<Checked>, FileError> {
-        let reference = cpbatch::load_reference(config.reference.as_deref())?;
-        let read: Vec<_> = config
-            .batches
-            .iter()
-            .map(|path| {
-                (
-                    path.clone(),
-                    cpbatch::batch::read_batch(path, config.sheet.as_deref()),
-                )
-            })
-            .collect();
-        if read.len() == 1 && read[0].1.is_err() {
-            return Err(read.into_iter().next().unwrap().1.err().unwrap());
-        }
-        let snapshot = match &config.evs {
-            None => None,
-            Some(path) => {
-                let wanted: IdSet = read
-                    .iter()
-                    .filter_map(|(_, b)| b.as_ref().ok())
-                    .flat_map(|b| b.rows.iter().filter_map(|r| member_id(r, &b.layout)))
-                    .collect();
-                Some(cpbatch::evs::scan(path, &wanted, 2, &|_| {})?)
-            }
-        };
-        let mut checked: Vec<Checked> = read
-            .into_iter()
-            .map(|(path, batch)| Checked {
-                path,
-                verdict: batch
-                    .map(|b| cpbatch::judge(b, &reference, &config.check, snapshot.as_ref())),
-            })
-            .collect();
-        {
-            let mut processed: Vec<(&str, &mut [cpbatch::rules::RowOutcome])> = checked
-                .iter_mut()
-                .filter_map(|c| {
-                    let name = c.path.to_str().unwrap_or("batch");
-                    c.verdict
-                        .as_mut()
-                        .ok()
-                        .map(|j| (name, j.outcomes.as_mut_slice()))
-                })
-                .collect();
-            cpbatch::rules::batch::check_across(&mut processed);
-        }
-        for c in &mut checked {
-            if let Ok(judged) = &mut c.verdict {
-                judged.finish();
-            }
-        }
-        Ok(checked)
-    }
 }
 
 /// Every column of findings.csv for each finding: row, column, code, severity, message.

@@ -337,3 +337,74 @@ pub fn write_reference(dir: &Path, partnerships: &str) {
         std::fs::write(dir.join(name), text).unwrap();
     }
 }
+
+/// Runs `validate` on a batch that must be processed: exit 0 or 1, and no panic.
+pub fn run_ok(batch: &Path, out: &Path, extra: &[&str]) -> Run {
+    let run = validate(batch, out, extra);
+    assert!(
+        run.status == 0 || run.status == 1,
+        "exit {}\nstdout:\n{}\nstderr:\n{}",
+        run.status,
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// Owned (column, code) pairs from string literals, in the order given.
+pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(c, k)| (c.to_string(), k.to_string()))
+        .collect()
+}
+
+/// [`pairs`], sorted.
+pub fn sorted_pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs = pairs(expected);
+    pairs.sort();
+    pairs
+}
+
+/// A CSV report as one map (header → value) per row.
+pub fn report_maps(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let (headers, rows) = read_report(path);
+    rows.into_iter()
+        .map(|row| headers.iter().cloned().zip(row).collect())
+        .collect()
+}
+
+/// A JSON file (summary.json, run-summary.json) as a value.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The SHA-256 of some bytes, in lowercase hex (as summary.json gives it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Bytes gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A part of an xlsx package as text, or None when it is not there (or empty).
+pub fn zip_part(xlsx: &Path, member: &str) -> Option<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(xlsx).expect("open the workbook");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip package");
+    let mut part = archive.by_name(member).ok()?;
+    let mut text = String::new();
+    part.read_to_string(&mut text).expect("utf-8 xml");
+    (!text.is_empty()).then_some(text)
+}

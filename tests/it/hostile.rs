@@ -99,12 +99,6 @@ fn row_codes(out: &Path, source_row: u32) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 /// The canonical headers and one good row as raw XML cells (the good row's ID may change).
 fn raw_rows(ids: &[&str]) -> Vec<Vec<RawXml>> {
     good_grid(ids)

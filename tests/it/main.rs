@@ -4,11 +4,13 @@
 mod check;
 mod common;
 mod raw;
+mod xml;
 
 /// The fuzz targets' checks, replayed by `fuzz_regressions` and used by `differential`.
 #[path = "../../fuzz/fuzz_targets/checks.rs"]
 mod checks;
 
+mod commands;
 mod demo;
 mod differential;
 mod faults;
@@ -24,4 +26,5 @@ mod reconcile;
 mod rules;
 mod template;
 mod terminal;
+mod text_batches;
 mod xlsx_reports;
