@@ -163,10 +163,10 @@ fn staged(out: &Path, file: &str) -> bool {
     })
 }
 
-/// The old run (two small batches) and the new one (three, two of 10,000 rows), as
-/// directories a reader would see, and how long the new run takes.
+/// The old run (two small batches) and the new one (three, two of 5,000 rows), as
+/// directories a reader would see, and how long the new run takes. Made once for both
+/// signal tests, under the test target's temporary directory.
 struct Runs {
-    _dir: tempfile::TempDir,
     root: PathBuf,
     old: BTreeMap<String, String>,
     old_out: PathBuf,
@@ -175,9 +175,15 @@ struct Runs {
     takes: Duration,
 }
 
-fn two_runs() -> Runs {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
+fn two_runs() -> &'static Runs {
+    static RUNS: std::sync::OnceLock<Runs> = std::sync::OnceLock::new();
+    RUNS.get_or_init(make_two_runs)
+}
+
+fn make_two_runs() -> Runs {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("whole-runs");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
     let old_batches: Vec<PathBuf> = ["a", "b"]
         .iter()
         .map(|s| root.join(format!("old/{s}.csv")))
@@ -190,8 +196,8 @@ fn two_runs() -> Runs {
         .iter()
         .map(|s| root.join(format!("new/{s}.csv")))
         .collect();
-    write_rows(&new_batches[0], 10_000, 1_000);
-    write_rows(&new_batches[1], 10_000, 20_000);
+    write_rows(&new_batches[0], 5_000, 1_000);
+    write_rows(&new_batches[1], 5_000, 20_000);
     write_rows(&new_batches[2], 30, 40_000);
     let new_out = root.join("new-out");
     copy_visible(&old_out, &new_out);
@@ -202,7 +208,6 @@ fn two_runs() -> Runs {
     assert_ne!(old, new);
     assert!(new.contains_key("c/accepted.xlsx") && new.contains_key("a/rejected.xlsx"));
     Runs {
-        _dir: dir,
         root,
         old,
         old_out,
@@ -280,7 +285,7 @@ fn sigint_and_sigterm_leave_the_previous_run_or_this_one_whole_and_no_temporary_
     for step in 0..10u32 {
         let signal = if step % 2 == 0 { "INT" } else { "TERM" };
         let delay = runs.takes * step / 10;
-        let early = stopped_run(&runs, &format!("delay-{step}"), signal, &|_, _| {
+        let early = stopped_run(runs, &format!("delay-{step}"), signal, &|_, _| {
             std::thread::sleep(delay)
         });
         stopped_early += usize::from(early);
@@ -291,7 +296,7 @@ fn sigint_and_sigterm_leave_the_previous_run_or_this_one_whole_and_no_temporary_
         ("first", "a/summary.json", "INT"),
         ("last", "c/summary.json", "TERM"),
     ] {
-        let early = stopped_run(&runs, trial, signal, &|child, out| {
+        let early = stopped_run(runs, trial, signal, &|child, out| {
             let started = Instant::now();
             while !staged(out, file) && started.elapsed() < Duration::from_secs(120) {
                 let _ = child;
@@ -312,7 +317,7 @@ fn sigkill_leaves_only_whole_files_of_either_run_and_the_next_run_cleans_up() {
     for step in 1..4u32 {
         let trial = format!("kill-{step}");
         let delay = runs.takes * step / 4;
-        stopped_run(&runs, &trial, "KILL", &|_, _| std::thread::sleep(delay));
+        stopped_run(runs, &trial, "KILL", &|_, _| std::thread::sleep(delay));
         // The next run removes what the killed one left, and publishes whole.
         let out = runs.root.join(&trial);
         run_to_end(&runs.new_batches, &out, &[]);
