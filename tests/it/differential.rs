@@ -5,8 +5,8 @@
 //! give the same raw rows: the same source rows, cell kinds and texts, the same header row
 //! and sheet.
 
-mod common;
-mod raw;
+use crate::common;
+use crate::raw;
 
 use std::path::{Path, PathBuf};
 
@@ -82,8 +82,7 @@ fn committed_workbooks_read_alike() {
 }
 
 #[allow(dead_code)]
-#[path = "../fuzz/fuzz_targets/checks.rs"]
-mod checks;
+use crate::checks;
 
 fn fuzz_workbook(data: &[u8]) -> Vec<u8> {
     checks::xlsx_file(data)

@@ -3,7 +3,7 @@
 //! for the formats and drop-down lists that calamine does not expose, as XML from the zip
 //! package.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -13,7 +13,6 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::*;
 use cpbatch::model::{Action, Column, CoverageType, Dmh, Program, ReasonCode};
 use cpbatch::reference::Reference;
-use quick_xml::events::Event;
 use tempfile::TempDir;
 
 /// The template committed to the repository.
@@ -99,18 +98,6 @@ fn letter(col: usize) -> String {
     rust_xlsxwriter::column_number_to_name(col as u16)
 }
 
-/// A part of an xlsx package as text.
-fn zip_part(xlsx: &Path, member: &str) -> String {
-    let file = std::fs::File::open(xlsx).expect("open the workbook");
-    let mut archive = zip::ZipArchive::new(file).expect("a zip package");
-    let mut part = archive
-        .by_name(member)
-        .unwrap_or_else(|e| panic!("{member}: {e}"));
-    let mut text = String::new();
-    part.read_to_string(&mut text).expect("utf-8 xml");
-    text
-}
-
 /// Copies a package, changing some of its parts.
 fn rewrite_parts(from: &Path, to: &Path, change: &[(&str, &dyn Fn(String) -> String)]) {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
@@ -143,56 +130,16 @@ struct Element {
 
 /// Every element of an XML document, in document order.
 fn elements(xml: &str) -> Vec<Element> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut out: Vec<Element> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    loop {
-        let event = reader.read_event().expect("well-formed xml");
-        match &event {
-            Event::Start(e) | Event::Empty(e) => {
-                let attributes = e
-                    .attributes()
-                    .map(|a| {
-                        let a = a.unwrap();
-                        (
-                            a.key.local_name().as_ref().to_string(),
-                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .unwrap()
-                                .into_owned(),
-                        )
-                    })
-                    .collect();
-                out.push(Element {
-                    name: e.local_name().as_ref().to_string(),
-                    parent: open.last().copied(),
-                    attributes,
-                    text: String::new(),
-                });
-                if matches!(event, Event::Start(_)) {
-                    open.push(out.len() - 1);
-                }
-            }
-            Event::End(_) => {
-                open.pop();
-            }
-            Event::Text(t) => {
-                if let Some(&i) = open.last() {
-                    out[i].text.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(&i) = open.last() {
-                    let escaped = format!("&{};", r.as_ref() as &str);
-                    out[i]
-                        .text
-                        .push_str(&quick_xml::escape::unescape(&escaped).unwrap());
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    out
+    crate::xml::parse(xml)
+        .flatten()
+        .into_iter()
+        .map(|flat| Element {
+            name: flat.element.name.clone(),
+            parent: flat.parent,
+            attributes: flat.element.attrs.clone(),
+            text: flat.element.text.clone(),
+        })
+        .collect()
 }
 
 fn attribute<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
@@ -214,7 +161,7 @@ fn first(all: &[Element], name: &str) -> usize {
 
 /// The styles of a workbook: for each cell style index, its number format and boldness.
 fn cell_styles(xlsx: &Path) -> Vec<(String, bool)> {
-    let styles = elements(&zip_part(xlsx, "xl/styles.xml"));
+    let styles = elements(&zip_part(xlsx, "xl/styles.xml").expect("the part is in the package"));
     let custom: BTreeMap<String, String> = styles
         .iter()
         .filter(|e| e.name == "numFmt")
@@ -248,7 +195,8 @@ fn cell_styles(xlsx: &Path) -> Vec<(String, bool)> {
 
 /// The Batch sheet's list validations: column letter → (sqref, formula).
 fn batch_validations(xlsx: &Path) -> BTreeMap<String, (String, String)> {
-    let sheet = elements(&zip_part(xlsx, "xl/worksheets/sheet1.xml"));
+    let sheet =
+        elements(&zip_part(xlsx, "xl/worksheets/sheet1.xml").expect("the part is in the package"));
     let mut out = BTreeMap::new();
     for (i, validation) in sheet.iter().enumerate() {
         if validation.name != "dataValidation" {
@@ -306,7 +254,8 @@ fn the_header_is_bold_and_frozen_and_ids_and_dates_are_formatted() {
     let dir = TempDir::new().unwrap();
     let path = write_template(&dir, "t.xlsx", &[]);
     let styles = cell_styles(&path);
-    let sheet = elements(&zip_part(&path, "xl/worksheets/sheet1.xml"));
+    let sheet =
+        elements(&zip_part(&path, "xl/worksheets/sheet1.xml").expect("the part is in the package"));
 
     let pane = &sheet[first(&sheet, "pane")];
     assert_eq!(attribute(pane, "ySplit"), Some("1"));
@@ -504,7 +453,8 @@ fn the_template_is_the_same_bytes_on_every_run_and_is_the_committed_one() {
         "templates/cp-batch-template.xlsx is stale: run \
          `cargo run -- template --out templates/cp-batch-template.xlsx`"
     );
-    let core = zip_part(&dir.path().join("a.xlsx"), "docProps/core.xml");
+    let core = zip_part(&dir.path().join("a.xlsx"), "docProps/core.xml")
+        .expect("the part is in the package");
     assert!(core.contains("2026-01-01T00:00:00Z"), "{core}");
 }
 

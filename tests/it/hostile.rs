@@ -6,10 +6,9 @@
 //! `HOSTILE_KEEP=DIR cargo test --test hostile -- --ignored keep_the_corpus` writes the
 //! larger files into DIR, to measure the release binary's peak memory on them.
 
-mod common;
-#[path = "hostile/outputs.rs"]
+use crate::common;
 mod outputs;
-mod raw;
+use crate::raw;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,12 +96,6 @@ fn row_codes(out: &Path, source_row: u32) -> Vec<(String, String)> {
         .into_iter()
         .filter(|(row, ..)| *row == source_row.to_string())
         .map(|(_, column, code)| (column, code))
-        .collect()
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
 }
 

@@ -2,14 +2,11 @@
 //! 4.2, 5.1): every R rule with a focused fixture, the switch of facts to EVS, segment
 //! choice, snapshot formats, summary counts, several batches, and determinism.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 /// The snapshot columns, in SPEC order.
 const EVS_COLUMNS: [&str; 16] = [
@@ -124,24 +121,12 @@ impl Out {
     }
 
     fn summary(&self) -> serde_json::Value {
-        json(&self.out.join("summary.json"))
+        read_json(&self.out.join("summary.json"))
     }
 
     fn accepted(&self) -> Vec<BTreeMap<String, String>> {
-        maps(&self.out.join("accepted.csv"))
+        report_maps(&self.out.join("accepted.csv"))
     }
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn maps(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let (headers, rows) = read_report(path);
-    rows.into_iter()
-        .map(|r| headers.iter().cloned().zip(r).collect())
-        .collect()
 }
 
 /// Writes a CSV batch and a snapshot (raw bytes), runs `validate --evs`; exit must be 0 or 1
@@ -188,29 +173,12 @@ fn run_evs(rows: &[BTreeMap<&'static str, String>], segments: &[Seg]) -> Out {
 
 /// One row (source row 2) against the given segments: its findings, sorted.
 fn one(changes: Changes<'_>, segments: &[Seg]) -> Vec<(String, String)> {
-    run_evs(&[row_with(changes)], segments).row(2)
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = expected
-        .iter()
-        .map(|(c, k)| (c.to_string(), k.to_string()))
-        .collect();
-    v.sort();
-    v
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
+    let dir = tempfile::tempdir().unwrap();
+    let evs = dir.path().join("evs.csv");
+    std::fs::write(&evs, snapshot_text(&lines_of(segments))).unwrap();
+    let mut pairs = check_one(changes, &["--evs", evs.to_str().unwrap()]);
+    pairs.sort();
+    pairs
 }
 
 fn is_r_or_e(code: &str) -> bool {
@@ -261,7 +229,7 @@ fn r001_member_not_in_snapshot() {
     let other = seg(&[("member_id", "100000000002")]);
     assert_eq!(
         one(&[], std::slice::from_ref(&other)),
-        pairs(&[("Member ID", "R001")])
+        sorted_pairs(&[("Member ID", "R001")])
     );
 }
 
@@ -291,7 +259,7 @@ fn r001_is_the_only_r_or_e_code() {
     for row in 2..=7 {
         assert_eq!(
             out.row(row),
-            pairs(&[("Member ID", "R001")]),
+            sorted_pairs(&[("Member ID", "R001")]),
             "row {row}: {}",
             out.run.stdout
         );
@@ -314,7 +282,7 @@ fn r001_is_the_only_r_or_e_code() {
 fn r002_date_of_birth_differs() {
     assert_eq!(
         one(&[], &[seg(&[("date_of_birth", "1980-04-03")])]),
-        pairs(&[("Date of Birth", "R002")])
+        sorted_pairs(&[("Date of Birth", "R002")])
     );
     // EVS dates in other text forms compare as dates.
     assert_eq!(one(&[], &[seg(&[("date_of_birth", "04/02/1980")])]), vec![]);
@@ -327,7 +295,7 @@ fn r002_date_of_birth_differs() {
 fn r003_last_name_differs() {
     assert_eq!(
         one(&[], &[seg(&[("last_name", "Riviera")])]),
-        pairs(&[("Last Name", "R003")])
+        sorted_pairs(&[("Last Name", "R003")])
     );
 }
 
@@ -378,7 +346,7 @@ fn r003_and_w003_compare_ignoring_case_accents_punctuation_spacing() {
 #[test]
 fn w003_first_name_differs_is_a_warning() {
     let out = run_evs(&[good_row()], &[seg(&[("first_name", "Anna")])]);
-    assert_eq!(out.row(2), pairs(&[("First Name", "W003")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("First Name", "W003")]));
     assert_eq!(out.run.status, 0);
     assert_eq!(out.accepted()[0]["warnings"], "W003");
 }
@@ -393,14 +361,17 @@ fn r004_no_segment_covers_the_effective_date() {
         seg(&[("elig_end", "2026-11-30")]),
         seg(&[("elig_start", "2026-12-02")]),
     ] {
-        assert_eq!(one(&[], &[segment]), pairs(&[("Effective Date", "R004")]));
+        assert_eq!(
+            one(&[], &[segment]),
+            sorted_pairs(&[("Effective Date", "R004")])
+        );
     }
     // TRANSFER too.
     let out = run_evs(
         &[transfer("BHCP02", &[])],
         &[seg(&[("elig_end", "2026-11-30"), ("cp_id", "BHCP02")])],
     );
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R004")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R004")]));
 }
 
 #[test]
@@ -420,11 +391,11 @@ fn r004_silences_e_codes_r005_r010_to_r014_and_w004() {
     ]);
     assert_eq!(
         one(&[], std::slice::from_ref(&stale)),
-        pairs(&[("Effective Date", "R004")])
+        sorted_pairs(&[("Effective Date", "R004")])
     );
     // TRANSFER from a CP the stale segment does not show: no R013 either.
     let out = run_evs(&[transfer("BHCP03", &[])], &[stale]);
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R004")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R004")]));
 }
 
 #[test]
@@ -439,7 +410,7 @@ fn r004_keeps_r002_r003_r006_w003() {
     ]);
     assert_eq!(
         one(&[], &[stale]),
-        pairs(&[
+        sorted_pairs(&[
             ("Last Name", "R003"),
             ("First Name", "W003"),
             ("Date of Birth", "R002"),
@@ -471,7 +442,7 @@ fn r005_plan_differs_from_evs() {
             &[("Plan ID", "ACPP02"), ("Submitter ID", "ACPP02")],
             &[seg(&[])]
         ),
-        pairs(&[("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "R005")])
     );
     // Compared ignoring case.
     assert_eq!(one(&[], &[seg(&[("plan_id", "acpp01")])]), vec![]);
@@ -485,12 +456,12 @@ fn r005_blank_evs_plan_differs() {
             &[("DMH Affiliation", "")],
             &[seg(&[("plan_id", ""), ("dmh_affiliation", "ACCS")])]
         ),
-        pairs(&[("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "R005")])
     );
     // EVS: no plan, no DMH: also E007 (judged on the EVS facts).
     assert_eq!(
         one(&[], &[seg(&[("plan_id", "")])]),
-        pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
     );
 }
 
@@ -523,7 +494,7 @@ fn r006_died_on_or_before_the_effective_date() {
     for death in ["2026-12-01", "2026-11-01"] {
         assert_eq!(
             one(&[], &[seg(&[("date_of_death", death)])]),
-            pairs(&[("Effective Date", "R006")]),
+            sorted_pairs(&[("Effective Date", "R006")]),
             "death {death}"
         );
     }
@@ -535,7 +506,7 @@ fn r006_died_on_or_before_the_effective_date() {
         ("cp_start", "2026-01-01"),
     ]);
     let out = run_evs(&[transfer("BHCP02", &[])], std::slice::from_ref(&dead));
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R006")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R006")]));
     let out = run_evs(&[disenroll(&[("CP ID", "BHCP02")])], &[dead]);
     assert_eq!(out.row(2), vec![]);
 }
@@ -601,7 +572,7 @@ fn r008_malformed_lines_reject_the_member_alone_with_line_numbers() {
         let row = n + 1;
         assert_eq!(
             out.row(row),
-            pairs(&[("Member ID", "R008")]),
+            sorted_pairs(&[("Member ID", "R008")]),
             "member {n}: {}",
             out.run.stdout
         );
@@ -631,7 +602,7 @@ fn r008_counts_every_malformed_line_of_a_batch_member() {
         snapshot_text(&lines).as_bytes(),
         &[],
     );
-    assert_eq!(out.row(2), pairs(&[("Member ID", "R008")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Member ID", "R008")]));
     assert!(out.messages(2, "R008")[0].contains("line 2"));
     assert_eq!(out.summary()["inputs"]["evs"]["malformed_lines"], 2);
     assert_eq!(out.summary()["inputs"]["evs"]["segments"], 3);
@@ -647,7 +618,7 @@ fn r010_enroll_already_with_this_cp() {
             &[],
             &[seg(&[("cp_id", "BHCP01"), ("cp_start", "2026-03-01")])]
         ),
-        pairs(&[("CP ID", "R010")])
+        sorted_pairs(&[("CP ID", "R010")])
     );
     // CP IDs compare ignoring case.
     assert_eq!(
@@ -655,7 +626,7 @@ fn r010_enroll_already_with_this_cp() {
             &[],
             &[seg(&[("cp_id", "bhcp01"), ("cp_start", "2026-03-01")])]
         ),
-        pairs(&[("CP ID", "R010")])
+        sorted_pairs(&[("CP ID", "R010")])
     );
 }
 
@@ -666,7 +637,7 @@ fn r011_enroll_with_another_cp() {
             &[],
             &[seg(&[("cp_id", "BHCP02"), ("cp_start", "2026-03-01")])]
         ),
-        pairs(&[("CP ID", "R011")])
+        sorted_pairs(&[("CP ID", "R011")])
     );
 }
 
@@ -677,7 +648,11 @@ fn r012_disenroll_not_with_cp_id() {
             &[disenroll(&[])],
             &[seg(&[("cp_id", cp), ("cp_start", start)])],
         );
-        assert_eq!(out.row(2), pairs(&[("CP ID", "R012")]), "EVS CP {cp:?}");
+        assert_eq!(
+            out.row(2),
+            sorted_pairs(&[("CP ID", "R012")]),
+            "EVS CP {cp:?}"
+        );
     }
     let out = run_evs(
         &[disenroll(&[])],
@@ -695,7 +670,7 @@ fn r013_transfer_not_with_from_cp_id() {
         );
         assert_eq!(
             out.row(2),
-            pairs(&[("From CP ID", "R013")]),
+            sorted_pairs(&[("From CP ID", "R013")]),
             "EVS CP {cp:?}"
         );
     }
@@ -711,10 +686,10 @@ fn r013_transfer_not_with_from_cp_id() {
 fn r014_right_cp_but_assignment_starts_after_the_effective_date() {
     let late = seg(&[("cp_id", "BHCP01"), ("cp_start", "2026-12-15")]);
     let out = run_evs(&[disenroll(&[])], &[late]);
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R014")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R014")]));
     let late = seg(&[("cp_id", "BHCP02"), ("cp_start", "2026-12-15")]);
     let out = run_evs(&[transfer("BHCP02", &[])], &[late]);
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R014")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R014")]));
     // cp_start on the Effective Date is fine.
     let on_time = seg(&[("cp_id", "BHCP01"), ("cp_start", "2026-12-01")]);
     let out = run_evs(&[disenroll(&[])], &[on_time]);
@@ -747,7 +722,7 @@ fn w004_each_attested_column() {
         // EVS is used: the row is eligible and accepted with the warning only.
         assert_eq!(
             out.row(row),
-            pairs(&[(column, "W004")]),
+            sorted_pairs(&[(column, "W004")]),
             "{column}: {}",
             out.run.stdout
         );
@@ -805,7 +780,7 @@ fn w004_never_without_an_applicable_segment() {
         ("coverage_type", "COMMONHEALTH"),
     ]);
     let out = run_evs(&[good_row()], std::slice::from_ref(&future));
-    assert_eq!(out.row(2), pairs(&[("Effective Date", "R004")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("Effective Date", "R004")]));
     let out = run_evs(&[disenroll(&[])], &[future]);
     assert!(
         !out.row(2).iter().any(|(_, code)| code == "W004"),
@@ -822,17 +797,17 @@ fn eligibility_uses_evs_facts() {
     // Attested N, EVS Y: E005 from EVS, plus W004.
     assert_eq!(
         one(&[], &[seg(&[("medicare", "Y")])]),
-        pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
+        sorted_pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
     );
     // Attested Y, EVS N: eligible, W004 only.
     assert_eq!(
         one(&[("Medicare", "Y")], &[seg(&[])]),
-        pairs(&[("Medicare", "W004")])
+        sorted_pairs(&[("Medicare", "W004")])
     );
     // Attested STANDARD, EVS LIMITED: E004.
     assert_eq!(
         one(&[], &[seg(&[("coverage_type", "LIMITED")])]),
-        pairs(&[("Coverage Type", "E004"), ("Coverage Type", "W004")])
+        sorted_pairs(&[("Coverage Type", "E004"), ("Coverage Type", "W004")])
     );
     // EVS nursing facility and other insurance.
     assert_eq!(
@@ -840,7 +815,7 @@ fn eligibility_uses_evs_facts() {
             &[("Nursing Facility", ""), ("Other Insurance", "")],
             &[seg(&[("nursing_facility", "Y"), ("other_insurance", "Y")])]
         ),
-        pairs(&[("Nursing Facility", "E009"), ("Other Insurance", "E006")])
+        sorted_pairs(&[("Nursing Facility", "E009"), ("Other Insurance", "E006")])
     );
 }
 
@@ -852,17 +827,17 @@ fn eligibility_uses_the_evs_plan() {
             &[("Plan ID", "PCC"), ("Submitter ID", "MASSHEALTH")],
             &[seg(&[])]
         ),
-        pairs(&[("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "R005")])
     );
     // Attested ACPP01, EVS PCC: R005 and E007.
     assert_eq!(
         one(&[], &[seg(&[("plan_id", "PCC")])]),
-        pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
     );
     // An EVS plan not in the roster: not an ACO/MCO.
     assert_eq!(
         one(&[], &[seg(&[("plan_id", "ZZZ99")])]),
-        pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "E007"), ("Plan ID", "R005")])
     );
     // EVS plan PCC with DMH ACCS: the DMH path passes.
     let out = run_evs(
@@ -887,7 +862,7 @@ fn eligibility_uses_the_evs_dmh_affiliation() {
         ])],
         &[seg(&[("plan_id", "PCC"), ("dmh_affiliation", "CBFS")])],
     );
-    assert_eq!(out.row(2), pairs(&[("DMH Affiliation", "W004")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("DMH Affiliation", "W004")]));
     assert_eq!(out.accepted()[0]["eligibility_path"], "DMH");
 }
 
@@ -937,13 +912,13 @@ fn c005_uses_the_evs_plan() {
         &[dmh_row],
         &[seg(&[("zip", "01301"), ("dmh_affiliation", "ACCS")])],
     );
-    assert_eq!(out.row(2), pairs(&[("CP ID", "C005")]));
+    assert_eq!(out.row(2), sorted_pairs(&[("CP ID", "C005")]));
     // Plan ID ACPP01 (C005 without EVS), EVS ACPP04 (a partner): R005, no C005.
     let plain = check_one(&base, &[]);
     assert!(plain.iter().any(|(_, c)| c == "C005"), "{plain:?}");
     assert_eq!(
         one(&base, &[seg(&[("zip", "01301"), ("plan_id", "ACPP04")])]),
-        pairs(&[("Plan ID", "R005")])
+        sorted_pairs(&[("Plan ID", "R005")])
     );
 }
 
@@ -952,17 +927,17 @@ fn e010_uses_the_evs_zip() {
     // Attested in area, EVS out of area: E010 and W004.
     assert_eq!(
         one(&[], &[seg(&[("zip", "01301")])]),
-        pairs(&[("ZIP Code", "E010"), ("ZIP Code", "W004")])
+        sorted_pairs(&[("ZIP Code", "E010"), ("ZIP Code", "W004")])
     );
     // Attested out of area, EVS in area: W004 only.
     assert_eq!(
         one(&[("ZIP Code", "01301")], &[seg(&[])]),
-        pairs(&[("ZIP Code", "W004")])
+        sorted_pairs(&[("ZIP Code", "W004")])
     );
     // Attested blank, EVS out of area: E010 alone.
     assert_eq!(
         one(&[("ZIP Code", "")], &[seg(&[("zip", "01301")])]),
-        pairs(&[("ZIP Code", "E010")])
+        sorted_pairs(&[("ZIP Code", "E010")])
     );
     // EVS ZIP blank, attested out of area: no ZIP known from EVS, no E010.
     assert_eq!(
@@ -993,11 +968,11 @@ fn the_covering_segment_with_the_latest_start_wins() {
     let older_n = seg(&[("elig_start", "2025-01-01"), ("elig_end", "2027-12-31")]);
     assert_eq!(
         one(&[], &[newer_y.clone(), older_n.clone()]),
-        pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
+        sorted_pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
     );
     assert_eq!(
         one(&[], &[older_n, newer_y]),
-        pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
+        sorted_pairs(&[("Medicare", "E005"), ("Medicare", "W004")])
     );
     // A later segment that ended before the Effective Date is not used.
     let ended = seg(&[
@@ -1022,7 +997,7 @@ fn segment_bounds_are_inclusive_and_blank_end_is_open() {
         let expected = if covers {
             vec![]
         } else {
-            pairs(&[("Effective Date", "R004")])
+            sorted_pairs(&[("Effective Date", "R004")])
         };
         assert_eq!(got, expected, "{start}..{end}");
     }
@@ -1065,8 +1040,8 @@ fn disenroll_without_a_covering_segment_uses_the_latest_started() {
     let segments: Vec<Seg> = (1..=3).flat_map(segments_of).collect();
     let out = run_evs(&rows, &segments);
     assert_eq!(out.row(2), vec![], "{}", out.run.stdout);
-    assert_eq!(out.row(3), pairs(&[("CP ID", "R012")]));
-    assert_eq!(out.row(4), pairs(&[("CP ID", "R012")]));
+    assert_eq!(out.row(3), sorted_pairs(&[("CP ID", "R012")]));
+    assert_eq!(out.row(4), sorted_pairs(&[("CP ID", "R012")]));
     // The fallback segment's identity and attested facts are compared too.
     let mut renamed = segments_of(1);
     renamed[1].insert("last_name", "Smith".into());
@@ -1074,7 +1049,7 @@ fn disenroll_without_a_covering_segment_uses_the_latest_started() {
     let out = run_evs(&rows[..1], &renamed);
     assert_eq!(
         out.row(2),
-        pairs(&[("Last Name", "R003"), ("ZIP Code", "W004")])
+        sorted_pairs(&[("Last Name", "R003"), ("ZIP Code", "W004")])
     );
 }
 
@@ -1106,7 +1081,7 @@ fn assert_format_read(out: &Out) {
     assert_eq!(out.row(2), vec![], "{}", out.run.stdout);
     assert_eq!(
         out.row(3),
-        pairs(&[("Date of Birth", "R002")]),
+        sorted_pairs(&[("Date of Birth", "R002")]),
         "{}",
         out.run.stdout
     );
@@ -1151,7 +1126,7 @@ fn snapshot_without_a_final_newline() {
     let mut text = snapshot_text(&lines_of(&format_segments()[..2]));
     text.pop();
     let out = run_bytes(&format_rows(), "evs.csv", text.as_bytes(), &[]);
-    assert_eq!(out.row(3), pairs(&[("Date of Birth", "R002")]));
+    assert_eq!(out.row(3), sorted_pairs(&[("Date of Birth", "R002")]));
     assert_eq!(out.summary()["inputs"]["evs"]["segments"], 2);
 }
 
@@ -1424,13 +1399,13 @@ fn several_batches_write_a_folder_each_and_a_run_summary() {
     for (stem, rows) in [("a", 2), ("b", 3)] {
         let dir = m.out.join(stem);
         assert_conserved(&dir, rows);
-        let summary = json(&dir.join("summary.json"));
+        let summary = read_json(&dir.join("summary.json"));
         assert_eq!(summary["inputs"]["evs"]["segments"], 5);
     }
     assert!(!m.out.join("summary.json").exists());
     assert_eq!(findings(&m.out.join("a")), vec![]);
     assert_eq!(codes_of_row(&m.out.join("b"), 3), vec!["R003".to_string()]);
-    let run = json(&m.out.join("run-summary.json"));
+    let run = read_json(&m.out.join("run-summary.json"));
     let mut keys: Vec<&String> = run.as_object().unwrap().keys().collect();
     keys.sort();
     assert_eq!(
@@ -1509,7 +1484,7 @@ fn several_batches_same_stem_gets_a_suffix() {
         &segments_for(&["100000000001", "100000000002", "100000000003"]),
     );
     assert_eq!(m.run.status, 0, "{}\n{}", m.run.stdout, m.run.stderr);
-    let run = json(&m.out.join("run-summary.json"));
+    let run = read_json(&m.out.join("run-summary.json"));
     let stems: Vec<&str> = run["batches"]
         .as_array()
         .unwrap()
@@ -1555,7 +1530,7 @@ fn b003_member_in_two_batches_rejects_both_rows() {
         b_msg.contains("a.xlsx") && b_msg.contains("row 3"),
         "{b_msg}"
     );
-    let run = json(&m.out.join("run-summary.json"));
+    let run = read_json(&m.out.join("run-summary.json"));
     assert_eq!(run["totals"]["rejected"], 2);
     assert_eq!(run["totals"]["accepted"], 3);
 }
@@ -1618,7 +1593,7 @@ fn a_refused_batch_is_listed_and_the_others_go_on() {
         "a refused batch gets no reports"
     );
     assert_conserved(&m.out.join("good"), 1);
-    let run = json(&m.out.join("run-summary.json"));
+    let run = read_json(&m.out.join("run-summary.json"));
     let batches = run["batches"].as_array().unwrap();
     assert_eq!(
         batches[0]["path"],
@@ -1898,6 +1873,9 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
                 threads,
                 "--evs-read",
                 evs_read,
+                // Only the CSV reports and the summary are compared: no workbooks.
+                "--format",
+                "csv",
             ],
         );
         assert_eq!(run.status, 1, "{}", run.stderr);
@@ -1905,7 +1883,7 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
         outs.push((out, run));
     }
     let strip = |out: &Path| {
-        let mut s = json(&out.join("summary.json"));
+        let mut s = read_json(&out.join("summary.json"));
         s.as_object_mut().unwrap().remove("timings_ms");
         s
     };
@@ -1966,16 +1944,16 @@ fn invalid_row_values_silence_the_r_checks_that_need_them() {
     // An invalid or blank Member ID: S003 / S001 only, no R001.
     assert_eq!(
         one(&[("Member ID", "12345")], &[seg(&[])]),
-        pairs(&[("Member ID", "S003")])
+        sorted_pairs(&[("Member ID", "S003")])
     );
     assert_eq!(
         one(&[("Member ID", "")], &[seg(&[])]),
-        pairs(&[("Member ID", "S001")])
+        sorted_pairs(&[("Member ID", "S001")])
     );
     // An invalid Date of Birth: S004, no R002.
     assert_eq!(
         one(&[("Date of Birth", "1980-02-30")], &[seg(&[])]),
-        pairs(&[("Date of Birth", "S004")])
+        sorted_pairs(&[("Date of Birth", "S004")])
     );
     // An invalid Effective Date: S004, and no R004 although no segment covers any date.
     assert_eq!(
@@ -1983,7 +1961,7 @@ fn invalid_row_values_silence_the_r_checks_that_need_them() {
             &[("Effective Date", "2026-13-01")],
             &[seg(&[("elig_start", "2030-01-01")])]
         ),
-        pairs(&[("Effective Date", "S004")])
+        sorted_pairs(&[("Effective Date", "S004")])
     );
     // An unknown CP ID: C001, and no R010/R011.
     assert_eq!(
@@ -1991,7 +1969,7 @@ fn invalid_row_values_silence_the_r_checks_that_need_them() {
             &[("CP ID", "BHCP99")],
             &[seg(&[("cp_id", "BHCP02"), ("cp_start", "2026-01-01")])]
         ),
-        pairs(&[("CP ID", "C001")])
+        sorted_pairs(&[("CP ID", "C001")])
     );
 }
 
@@ -2003,7 +1981,7 @@ fn unknown_plan_id_gets_c003_and_no_r005() {
             &[("Plan ID", "NOPE01"), ("Submitter ID", "MASSHEALTH")],
             &[seg(&[])]
         ),
-        pairs(&[("Plan ID", "C003")])
+        sorted_pairs(&[("Plan ID", "C003")])
     );
 }
 
@@ -2048,7 +2026,7 @@ fn run_summary_evs_is_that_of_the_snapshot() {
         &segments_for(&["100000000001", "100000000002", "100000000009"]),
     );
     assert_eq!(m.run.status, 0, "{}\n{}", m.run.stdout, m.run.stderr);
-    let run = json(&m.out.join("run-summary.json"));
+    let run = read_json(&m.out.join("run-summary.json"));
     let text = std::fs::read(m.root.join("evs.csv")).unwrap();
     assert_eq!(
         run["evs"]["path"],
@@ -2091,14 +2069,22 @@ fn rows_reconciled_while_read_match_the_scan_across_row_chunks() {
         let run = validate(
             &batch,
             &out,
-            &["--evs", evs.to_str().unwrap(), "--evs-read", evs_read],
+            // Only the CSV reports and the summary are compared: no workbooks.
+            &[
+                "--evs",
+                evs.to_str().unwrap(),
+                "--evs-read",
+                evs_read,
+                "--format",
+                "csv",
+            ],
         );
         assert_eq!(run.status, 1, "{}", run.stderr);
         assert_conserved(&out, ROWS);
         outs.push(out);
     }
     assert_same_reports(&outs[0], &outs[1]);
-    let summary = json(&outs[1].join("summary.json"));
+    let summary = read_json(&outs[1].join("summary.json"));
     assert_eq!(summary["inputs"]["evs"]["segments"], 9_000);
     assert_eq!(summary["inputs"]["evs"]["malformed_lines"], 9);
     // Rows of members 7 and 1007 come three times, the other seven members twice.

@@ -2,7 +2,7 @@
 //! batch's file name are escaped on stdout and stderr, so a name cannot move the cursor, ring
 //! the bell or split a finding line; and `--threads` is bounded.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -10,25 +10,17 @@
 //! - BHCP01 serves 021.., 022.., 024.., 02445, 02446.
 //! - PCC, FFS, ONECARE01/02, SCO01/02 are not ACO/MCO plan types.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
 
 type Changes<'a> = &'a [(&'static str, &'a str)];
-
-/// Owned (column, code) pairs from string literals.
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(c, k)| (c.to_string(), k.to_string()))
-        .collect()
-}
 
 /// The row's findings are exactly `expected` (in report order).
 #[track_caller]
@@ -78,14 +70,6 @@ impl Out {
     fn findings(&self) -> Vec<(String, String, String)> {
         findings(&self.path)
     }
-}
-
-/// A CSV report as one map (header → value) per row.
-fn report_maps(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let (headers, rows) = read_report(path);
-    rows.into_iter()
-        .map(|row| headers.iter().cloned().zip(row).collect())
-        .collect()
 }
 
 /// Validates a CSV batch of the given rows and keeps its reports.

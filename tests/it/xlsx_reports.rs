@@ -4,7 +4,7 @@
 //! and types) and, for notes and styles that calamine does not read, as raw XML with the
 //! `zip` crate.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -84,17 +84,6 @@ fn cell_ref(row: usize, col: usize) -> String {
         n = (n - 1) / 26;
     }
     format!("{letters}{}", row + 1)
-}
-
-/// A part of an xlsx package, or None when it is not there.
-fn zip_part(xlsx: &Path, member: &str) -> Option<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(xlsx).expect("open the workbook");
-    let mut archive = zip::ZipArchive::new(file).expect("a zip package");
-    let mut part = archive.by_name(member).ok()?;
-    let mut text = String::new();
-    part.read_to_string(&mut text).expect("utf-8 xml");
-    (!text.is_empty()).then_some(text)
 }
 
 /// The names of the parts of an xlsx package.
@@ -281,17 +270,6 @@ fn files_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn run_ok(batch: &Path, out: &Path, extra: &[&str]) -> Run {
-    let run = validate(batch, out, extra);
-    assert!(
-        run.status == 0 || run.status == 1,
-        "exit {}: {}",
-        run.status,
-        run.stderr
-    );
-    run
 }
 
 /// A valid TRANSFER row (BHCP01 -> BHCP02), submitted by MassHealth.

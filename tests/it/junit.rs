@@ -2,113 +2,19 @@
 //! written, the binary is run, and the report is read back with an XML parser, compared
 //! with findings.csv, and validated against `tests/data/junit.xsd` with xmllint.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::xml::{Element, parse};
 use common::*;
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::reader::Reader;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// An element of the parsed report: its attributes, its own text, its child elements.
-#[derive(Debug, Default)]
-struct Element {
-    name: String,
-    attrs: BTreeMap<String, String>,
-    text: String,
-    children: Vec<Element>,
-}
-
-impl Element {
-    fn attr(&self, name: &str) -> &str {
-        self.attrs
-            .get(name)
-            .unwrap_or_else(|| panic!("<{}> has no {name} attribute", self.name))
-    }
-
-    fn all(&self, name: &str) -> Vec<&Element> {
-        self.children.iter().filter(|c| c.name == name).collect()
-    }
-
-    fn one(&self, name: &str) -> &Element {
-        let all = self.all(name);
-        assert_eq!(all.len(), 1, "<{}> has {} <{name}>", self.name, all.len());
-        all[0]
-    }
-
-    fn child_names(&self) -> Vec<&str> {
-        self.children.iter().map(|c| c.name.as_str()).collect()
-    }
-}
-
-fn element(start: &BytesStart<'_>) -> Element {
-    let attrs = start
-        .attributes()
-        .map(|a| {
-            let a = a.expect("attribute");
-            let key = a.key.as_ref().to_string();
-            let value = a
-                .normalized_value(XmlVersion::Explicit1_0)
-                .expect("attribute value")
-                .into_owned();
-            (key, value)
-        })
-        .collect();
-    Element {
-        name: start.name().as_ref().to_string(),
-        attrs,
-        ..Element::default()
-    }
-}
-
-/// Parses a whole document; returns its root element.
-fn parse(xml: &str) -> Element {
-    let mut reader = Reader::from_str(xml);
-    let mut stack = vec![Element::default()];
-    loop {
-        let event = reader
-            .read_event()
-            .unwrap_or_else(|e| panic!("not well-formed at {}: {e}", reader.buffer_position()));
-        let top = stack.len() - 1;
-        match event {
-            Event::Start(start) => stack.push(element(&start)),
-            Event::Empty(start) => stack[top].children.push(element(&start)),
-            Event::End(_) => {
-                let done = stack.pop().expect("open element");
-                stack.last_mut().expect("parent").children.push(done);
-            }
-            Event::Text(text) => stack[top].text.push_str(&text.xml10_content()),
-            Event::GeneralRef(reference) => {
-                let c = match reference.resolve_char_ref().expect("character reference") {
-                    Some(c) => c,
-                    None => match &*reference {
-                        "amp" => '&',
-                        "lt" => '<',
-                        "gt" => '>',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        other => panic!("unknown entity &{other};"),
-                    },
-                };
-                stack[top].text.push(c);
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    assert_eq!(stack.len(), 1, "unclosed elements");
-    let mut document = stack.pop().expect("document");
-    assert_eq!(document.children.len(), 1, "one root element");
-    document.children.pop().expect("root")
-}
 
 /// Reads and parses a report, after checking that it is valid against the JUnit schema and
 /// holds no character that XML 1.0 forbids.

@@ -6,8 +6,7 @@
 //! [`every_committed_input_replays_cleanly`], and the named tests below say what each bug was.
 
 #[allow(dead_code)]
-#[path = "../fuzz/fuzz_targets/checks.rs"]
-mod checks;
+use crate::checks;
 
 use std::path::{Path, PathBuf};
 

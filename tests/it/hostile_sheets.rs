@@ -3,8 +3,8 @@
 //! values Excel added after calamine's list, and error cells made to carry member data to
 //! stderr. Each is written here as raw XML (or CSV) and run through the binary.
 
-mod common;
-mod raw;
+use crate::common;
+use crate::raw;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

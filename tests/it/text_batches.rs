@@ -2,7 +2,7 @@
 //! UTF-16 LE and BE with a BOM ("Unicode Text"), Windows-1252 ("CSV" on Windows, W006),
 //! CRLF line ends, and Excel's lock files named as batches.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::collections::BTreeMap;

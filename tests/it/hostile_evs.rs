@@ -3,14 +3,13 @@
 //! longer than a chunk, and snapshots given as a pipe. Each is refused at once with F006 (exit
 //! 2, nothing written), or read exactly as the same bytes in a regular file would be.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 /// The snapshot columns, in SPEC order.
@@ -53,12 +52,6 @@ fn good_snapshot() -> String {
     text
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
 /// `head`, then `mib` MiB of `filler`, gzip-compressed as a multi-member stream: one
 /// member compressed once and repeated, so that a test makes hundreds of megabytes of text
 /// in milliseconds.
@@ -71,13 +64,6 @@ fn gzip_endless(head: &str, filler: u8, mib: usize) -> Vec<u8> {
         bytes.extend_from_slice(&member);
     }
     bytes
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A directory with a batch of members 1..=5 (all to be accepted against `good_snapshot()`).

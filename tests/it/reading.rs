@@ -1,11 +1,12 @@
 //! End-to-end tests of reading batches (SPEC 2.1, 2.2, 3.1, 4, 5): real workbooks and CSVs
 //! are written, the binary is run on them, and its reports are read back.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::raw::xml_escape;
 use common::*;
 use rust_xlsxwriter::Workbook;
 use sha2::{Digest, Sha256};
@@ -87,16 +88,8 @@ impl Case {
 }
 
 /// Runs a batch that must be processed (exit 0 or 1); checks row conservation.
-fn run_ok(batch: &Path, out: &Path, extra: &[&str], rows: usize) -> Run {
-    let run = validate(batch, out, extra);
-    assert!(
-        run.status == 0 || run.status == 1,
-        "exit {}\nstdout:\n{}\nstderr:\n{}",
-        run.status,
-        run.stdout,
-        run.stderr
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+fn run_rows(batch: &Path, out: &Path, extra: &[&str], rows: usize) -> Run {
+    let run = run_ok(batch, out, extra);
     assert_conserved(out, rows);
     run
 }
@@ -111,16 +104,8 @@ fn run_xlsx(rows: Vec<Vec<Cell>>) -> (Case, PathBuf, Run) {
     sheet.extend(rows);
     write_xlsx(&batch, &[("Batch", sheet)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], n);
+    let run = run_rows(&batch, &out, &[], n);
     (case, out, run)
-}
-
-/// A report as maps from header to value, one per row.
-fn report_maps(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let (headers, rows) = read_report(path);
-    rows.into_iter()
-        .map(|r| headers.iter().cloned().zip(r).collect())
-        .collect()
 }
 
 fn accepted(out: &Path) -> Vec<BTreeMap<String, String>> {
@@ -166,7 +151,7 @@ fn pair(column: &str, code: &str) -> (String, String) {
 }
 
 fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    read_json(&out.join("summary.json"))
 }
 
 /// A refused run: exit 2, no panic, the file and the code named on stderr, no report written.
@@ -318,13 +303,6 @@ fn stored_zip(files: &[(&str, String)]) -> Vec<u8> {
     out
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Writes a one-sheet (`Batch`) xlsx by hand, in the 1904 date system when `date1904`.
 /// Only text (inline strings), numbers and blanks are supported.
 fn write_raw_xlsx(path: &Path, rows: &[Vec<Cell>], date1904: bool) {
@@ -474,7 +452,7 @@ fn hand_made_1900_workbook_reads_like_a_written_one() {
     ];
     write_raw_xlsx(&batch, &rows, false);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     let row = accepted_row(&out, 2);
     assert_eq!(row["date_of_birth"], "1980-04-02");
@@ -502,7 +480,7 @@ fn serial_numbers_in_a_1904_workbook_use_the_1904_system() {
     ];
     write_raw_xlsx(&batch, &rows, true);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 0, "{}", run.stdout);
     for source_row in [2, 3] {
         let row = accepted_row(&out, source_row);
@@ -730,7 +708,7 @@ fn title_rows_above_the_header_and_blank_rows_keep_spreadsheet_numbers() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", rows)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 3);
+    let run = run_rows(&batch, &out, &[], 3);
     assert_eq!(run.status, 1);
     let accepted_rows: Vec<String> = accepted(&out)
         .iter()
@@ -764,7 +742,7 @@ fn header_may_start_in_a_later_column() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", rows)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(accepted_row(&out, 4)["member_id"], "100000000001");
 }
@@ -782,7 +760,7 @@ fn header_is_searched_in_the_first_20_non_empty_rows() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", titled(19))]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     accepted_row(&out, 21);
 
@@ -833,7 +811,7 @@ fn header_aliases_in_any_order_with_case_and_underscore_variants() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", rows)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(findings(&out).is_empty(), "{:?}", findings(&out));
     let row = accepted_row(&out, 2);
@@ -870,7 +848,7 @@ fn unrecognised_column_is_one_w001_and_is_carried_to_rejected() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", rows)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 3);
+    let run = run_rows(&batch, &out, &[], 3);
     assert_eq!(run.status, 1);
 
     let w001: Vec<_> = findings(&out)
@@ -924,7 +902,7 @@ fn batch_sheet_is_chosen_whatever_its_case_and_position() {
         ],
     );
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     accepted_row(&out, 3);
     assert_eq!(summary(&out)["inputs"]["batch"]["sheet"], "batch");
@@ -938,7 +916,7 @@ fn hidden_first_sheet_is_skipped_for_the_first_visible_one() {
     let good = text_rows(&[good_row()]);
     write_xlsx_sheets(&batch, &[("Old", bad, true), ("Current", good, false)], 1);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(summary(&out)["inputs"]["batch"]["sheet"], "Current");
 }
@@ -957,7 +935,7 @@ fn hidden_batch_sheet_is_still_the_batch() {
         0,
     );
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(summary(&out)["inputs"]["batch"]["sheet"], "BATCH");
 }
@@ -970,13 +948,13 @@ fn sheet_option_picks_a_sheet() {
     let good = text_rows(&[good_row(), row_with(&[("Member ID", "100000000002")])]);
     write_xlsx(&batch, &[("Batch", bad), ("Resubmit", good)]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &["--sheet", "Resubmit"], 2);
+    let run = run_rows(&batch, &out, &["--sheet", "Resubmit"], 2);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(summary(&out)["inputs"]["batch"]["sheet"], "Resubmit");
 
     // Without --sheet, the Batch sheet is read.
     let out2 = case.path("out2");
-    let run = run_ok(&batch, &out2, &[], 1);
+    let run = run_rows(&batch, &out2, &[], 1);
     assert_eq!(run.status, 1);
     assert_eq!(summary(&out2)["inputs"]["batch"]["sheet"], "Batch");
 }
@@ -1032,7 +1010,7 @@ fn check_spaced_csv(eol: &str) {
     let batch = case.path("batch.csv");
     std::fs::write(&batch, spaced_csv(eol)).unwrap();
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 3);
+    let run = run_rows(&batch, &out, &[], 3);
     assert_eq!(run.status, 1);
     let rows: Vec<String> = accepted(&out)
         .iter()
@@ -1067,7 +1045,7 @@ fn csv_crlf_rows_are_numbered_by_record() {
     );
     std::fs::write(&batch, text).unwrap();
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 3);
+    let run = run_rows(&batch, &out, &[], 3);
     assert_eq!(run.status, 1);
     accepted_row(&out, 2);
     assert_eq!(row_findings(&out, 3), vec![pair("Member ID", "S003")]);
@@ -1086,7 +1064,7 @@ fn csv_old_mac_cr_line_endings_are_numbered_by_record() {
     );
     std::fs::write(&batch, text).unwrap();
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 1);
     accepted_row(&out, 2);
     assert_eq!(row_findings(&out, 3), vec![pair("Member ID", "S003")]);
@@ -1104,7 +1082,7 @@ fn csv_quoted_field_over_several_lines_is_one_record() {
     );
     std::fs::write(&batch, text).unwrap();
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 1);
     assert_eq!(rejected_row(&out, 2)["Notes"], "call first\nthen write");
     accepted_row(&out, 3);
@@ -1117,7 +1095,7 @@ fn csv_bom_on_the_header_line() {
     let text = format!("\u{FEFF}{}\n{}\n", HEADERS.join(","), csv_line(&good_row()));
     std::fs::write(&batch, text).unwrap();
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
     accepted_row(&out, 2);
     // The BOM is not part of the first header in rejected.csv either.
@@ -1137,7 +1115,7 @@ fn csv_member_id_with_spaces_and_hyphens_is_normalised() {
     let batch = case.path("batch.csv");
     write_csv(&batch, &[row_with(&[("Member ID", " 1000-0000 0001 ")])]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(accepted_row(&out, 2)["member_id"], "100000000001");
 }
@@ -1148,7 +1126,7 @@ fn xlsx_named_file_that_is_really_csv_is_read_as_csv() {
     let batch = case.path("batch.xlsx");
     write_csv(&batch, &[good_row()]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
     accepted_row(&out, 2);
     assert!(summary(&out)["inputs"]["batch"]["sheet"].is_null());
@@ -1177,7 +1155,7 @@ fn rejected_csv_keeps_original_cell_text() {
     let batch = case.path("batch.xlsx");
     write_xlsx(&batch, &[("Batch", vec![header, row])]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 1);
+    let run = run_rows(&batch, &out, &[], 1);
     assert_eq!(run.status, 1);
 
     let (headers, rows) = read_report(&out.join("rejected.csv"));
@@ -1241,7 +1219,7 @@ fn report_columns_are_exact() {
     ];
     write_xlsx(&batch, &[("Batch", text_rows(&rows))]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 3);
+    let run = run_rows(&batch, &out, &[], 3);
     assert_eq!(run.status, 1);
 
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -1389,7 +1367,7 @@ fn summary_json_has_the_documented_keys() {
     ];
     write_xlsx(&batch, &[("Batch", text_rows(&rows))]);
     let out = case.out();
-    run_ok(&batch, &out, &[], 3);
+    run_rows(&batch, &out, &[], 3);
     let s = summary(&out);
 
     assert_eq!(
@@ -1476,7 +1454,7 @@ fn summary_reference_names_the_directory_given() {
     write_csv(&batch, &[good_row()]);
     let out = case.out();
     let dir = reference.display().to_string();
-    let run = run_ok(&batch, &out, &["--reference", &dir], 1);
+    let run = run_rows(&batch, &out, &["--reference", &dir], 1);
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(summary(&out)["inputs"]["reference"], dir);
 }
@@ -1535,31 +1513,6 @@ fn corrupt_zip_is_f001() {
 }
 
 #[test]
-fn empty_file_is_f001() {
-    let case = Case::new();
-    for name in ["empty.xlsx", "empty.csv"] {
-        let batch = case.path(name);
-        std::fs::write(&batch, b"").unwrap();
-        let out = case.path(&format!("out-{name}"));
-        let run = validate(&batch, &out, &[]);
-        assert_refused(&run, &out, "F001", name);
-    }
-}
-
-#[test]
-fn pdf_named_xlsx_is_f001() {
-    let case = Case::new();
-    let batch = case.path("scan.xlsx");
-    let mut bytes =
-        b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
-    bytes.extend([0u8, 1, 2, 3, 255]);
-    std::fs::write(&batch, bytes).unwrap();
-    let out = case.out();
-    let run = validate(&batch, &out, &[]);
-    assert_refused(&run, &out, "F001", "scan.xlsx");
-}
-
-#[test]
 fn binary_files_are_f001() {
     let case = Case::new();
     // (Text that is not UTF-8 is read as Windows-1252: tests/text_batches.rs.)
@@ -1577,16 +1530,6 @@ fn binary_files_are_f001() {
         let run = validate(&batch, &out, &[]);
         assert_refused(&run, &out, "F001", name);
     }
-}
-
-#[test]
-fn directory_as_batch_is_f001() {
-    let case = Case::new();
-    let batch = case.path("folder.xlsx");
-    std::fs::create_dir(&batch).unwrap();
-    let out = case.out();
-    let run = validate(&batch, &out, &[]);
-    assert_refused(&run, &out, "F001", "folder.xlsx");
 }
 
 #[test]
@@ -1775,7 +1718,7 @@ fn runs_are_byte_identical_whatever_the_thread_count() {
     .into_iter()
     .map(|(name, extra)| {
         let out = case.path(name);
-        let run = run_ok(&batch, &out, &extra, n);
+        let run = run_rows(&batch, &out, &extra, n);
         (out, run)
     })
     .collect();
@@ -1814,7 +1757,7 @@ fn exit_0_when_every_row_is_accepted() {
     let batch = case.path("batch.csv");
     write_csv(&batch, &[good_row(), transfer_row()]);
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert_eq!(
         run.stdout.lines().last(),
@@ -1833,7 +1776,7 @@ fn exit_0_for_a_header_without_data_rows() {
             write_xlsx(&batch, &[("Batch", text_rows(&[]))]);
         }
         let out = case.out();
-        let run = run_ok(&batch, &out, &[], 0);
+        let run = run_rows(&batch, &out, &[], 0);
         assert_eq!(run.status, 0, "{ext}: {}{}", run.stdout, run.stderr);
         assert_eq!(
             run.stdout.trim_end(),
@@ -1858,7 +1801,7 @@ fn exit_1_when_any_row_is_rejected() {
         ],
     );
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 1);
     assert_eq!(row_findings(&out, 3), vec![pair("Action", "S002")]);
 }
@@ -1876,7 +1819,7 @@ fn quiet_prints_only_the_summary_line() {
         ],
     );
     let out = case.out();
-    let run = run_ok(&batch, &out, &["--quiet"], 3);
+    let run = run_rows(&batch, &out, &["--quiet"], 3);
     assert_eq!(run.status, 1);
     assert_eq!(run.stdout, "3 rows: 2 accepted, 1 rejected (1 transfers)\n");
     assert!(run.stderr.is_empty(), "{}", run.stderr);
@@ -1894,7 +1837,7 @@ fn console_lines_have_the_compiler_form() {
         ],
     );
     let out = case.out();
-    let run = run_ok(&batch, &out, &[], 2);
+    let run = run_rows(&batch, &out, &[], 2);
     assert_eq!(run.status, 1);
     let lines: Vec<&str> = run.stdout.lines().collect();
     let path = batch.display().to_string();

@@ -1,7 +1,7 @@
 //! The command line as SPEC 5 and 5.1 give it: `--independent`, `rules CODE...`, the
 //! `--as-of` check, and `--help` with examples and exit statuses.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -5,8 +5,8 @@
 //! Reading properties go through the library (`read_batch`, then the row parsing of the
 //! format stage); the run properties through the binary.
 
-mod common;
-mod raw;
+use crate::common;
+use crate::raw;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -196,6 +196,38 @@ pub fn cpbatch<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// Whether this process runs as root, whom file permissions do not stop (CI does).
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+/// Runs `cpbatch` with the given arguments as a user whom file permissions stop: as
+/// `nobody` (util-linux `setpriv`) when this process is root, else as this user. The files
+/// it is given must be open to that user (see `open_to_all`).
+pub fn cpbatch_unprivileged<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let mut command = if is_root() {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]);
+        command.arg(env!("CARGO_BIN_EXE_cpbatch"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+    };
+    let output = command.args(args).output().expect("run cpbatch");
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Lets every user into `dir` and write there (a temporary directory is its owner's alone).
+pub fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+}
+
 /// Runs `validate BATCH --as-of AS_OF --out OUT` plus extra arguments.
 pub fn validate(batch: &Path, out: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<String> = vec![
@@ -240,18 +272,12 @@ pub fn codes_of_row(out: &Path, source_row: u32) -> Vec<String> {
         .collect()
 }
 
-/// Validates a one-row CSV batch built from `good_row()` with changes; returns the row's
-/// findings as (column, code) pairs. The data row is source row 2.
-pub fn check_one(changes: &[(&'static str, &str)], extra: &[&str]) -> Vec<(String, String)> {
-    check_rows(&[row_with(changes)], extra)
-        .into_iter()
-        .filter(|(row, ..)| row == "2")
-        .map(|(_, column, code)| (column, code))
-        .collect()
-}
+pub use crate::check::{check_one, check_rows};
 
-/// Validates a CSV batch of the given rows; returns every finding (row, column, code).
-pub fn check_rows(
+/// What the binary's findings.csv says of a CSV batch of the given rows: every finding
+/// (row, column, code). `check_rows` gives the same in-process; with
+/// `CPBATCH_TEST_VIA_BINARY=1` in the environment it asserts so on every call.
+pub fn check_rows_by_binary(
     rows: &[BTreeMap<&'static str, String>],
     extra: &[&str],
 ) -> Vec<(String, String, String)> {
@@ -259,7 +285,7 @@ pub fn check_rows(
     let batch = dir.path().join("batch.csv");
     write_csv(&batch, rows);
     let out = dir.path().join("out");
-    let run = validate(&batch, &out, extra);
+    let run = validate(&batch, &out, &[extra, &["--format", "csv"]].concat());
     assert!(
         run.status == 0 || run.status == 1,
         "exit {}: {}",
@@ -310,4 +336,75 @@ pub fn write_reference(dir: &Path, partnerships: &str) {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
+}
+
+/// Runs `validate` on a batch that must be processed: exit 0 or 1, and no panic.
+pub fn run_ok(batch: &Path, out: &Path, extra: &[&str]) -> Run {
+    let run = validate(batch, out, extra);
+    assert!(
+        run.status == 0 || run.status == 1,
+        "exit {}\nstdout:\n{}\nstderr:\n{}",
+        run.status,
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// Owned (column, code) pairs from string literals, in the order given.
+pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(c, k)| (c.to_string(), k.to_string()))
+        .collect()
+}
+
+/// [`pairs`], sorted.
+pub fn sorted_pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs = pairs(expected);
+    pairs.sort();
+    pairs
+}
+
+/// A CSV report as one map (header → value) per row.
+pub fn report_maps(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let (headers, rows) = read_report(path);
+    rows.into_iter()
+        .map(|row| headers.iter().cloned().zip(row).collect())
+        .collect()
+}
+
+/// A JSON file (summary.json, run-summary.json) as a value.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The SHA-256 of some bytes, in lowercase hex (as summary.json gives it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Bytes gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A part of an xlsx package as text, or None when it is not there (or empty).
+pub fn zip_part(xlsx: &Path, member: &str) -> Option<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(xlsx).expect("open the workbook");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip package");
+    let mut part = archive.by_name(member).ok()?;
+    let mut text = String::new();
+    part.read_to_string(&mut text).expect("utf-8 xml");
+    (!text.is_empty()).then_some(text)
 }
