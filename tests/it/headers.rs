@@ -2,8 +2,7 @@
 //! aliases, cpbatch's own `Source Row` and `Errors`, and the closest canonical header named
 //! by W001 and F004.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::Path;
 

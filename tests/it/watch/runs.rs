@@ -2,11 +2,9 @@
 //! for `--threads 1` and `--threads 4`, from a plain and a gzip snapshot, with members whose
 //! lines are together and members whose lines are far apart.
 
-mod common;
-
 use std::path::Path;
 
-use common::{AS_OF, cpbatch};
+use crate::common::{AS_OF, cpbatch};
 
 const HEADER: &str = "member_id,last_name,first_name,date_of_birth,elig_start,elig_end,coverage_type,plan_id,medicare,other_insurance,nursing_facility,dmh_affiliation,zip,cp_id,cp_start,date_of_death";
 

@@ -1,12 +1,14 @@
 //! `cpbatch watch` (SPEC 7): one focused snapshot member per M code and per precedence rule,
 //! judged in-process; the binary for exit statuses, outputs and the closed loop.
 
-mod common;
+mod generated;
+mod props;
+mod runs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{AS_OF, cpbatch, read_report};
+use crate::common::{self, AS_OF, cpbatch, read_report};
 use cpbatch::catalog::Code;
 use cpbatch::cmd::watch::{self, Config, Found};
 use cpbatch::rules::CheckConfig;
@@ -864,4 +866,34 @@ fn the_closed_loop_every_proposed_row_is_accepted() {
             );
         }
     }
+}
+
+/// The demo: a CP's daily check of its roster, every console line by snapshot.
+#[test]
+fn the_demo_roster_watch_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    let run = cpbatch(&[
+        "watch",
+        "--evs",
+        "fixtures/demo/evs.csv",
+        "--roster",
+        "fixtures/demo/roster.xlsx",
+        "--submitter",
+        "BHCP01",
+        "--as-of",
+        AS_OF,
+        "--out",
+        &out,
+    ]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+    let (_, review) = read_report(&dir.path().join("out").join("review.csv"));
+    insta::assert_snapshot!(
+        review
+            .iter()
+            .map(|r| r.join(" | "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -2,13 +2,11 @@
 //! include every M case in a realistic share, and its CP's roster with stale rows. The
 //! proposed batch of every run is accepted whole by `validate` with the same inputs.
 
-mod common;
-
 #[allow(dead_code)]
-#[path = "../examples/gen_data.rs"]
+#[path = "../../../examples/gen_data.rs"]
 mod gen_data;
 
-use common::{AS_OF, cpbatch, read_report};
+use crate::common::{AS_OF, cpbatch, read_report};
 
 fn summary(out: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("watch-summary.json")).unwrap()).unwrap()
