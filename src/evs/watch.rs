@@ -190,16 +190,17 @@ fn member_and_cp(
     (id, cp)
 }
 
-/// One chunk: its lines in runs of one member's consecutive lines. A run with a CP on a
-/// line is kept whole, and so are the chunk's first and last runs (their member may go on
-/// in the neighbouring chunk); of any other run only the member is noted. A member whose
-/// lines are not together, here or across chunks, is then among both the members with a
-/// CP and the others: read again whole.
+/// One chunk: its lines in runs of one member's consecutive lines. A run is kept whole
+/// when its member has a CP on a line of the chunk, and so are the chunk's first and last
+/// runs (their member may go on in the neighbouring chunk); of any other run only the member
+/// is noted. A member with a CP whose lines are also in another chunk is then among both
+/// the members with a CP and the others: read again whole.
 fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
     let mut result = WatchChunk::default();
     let mut record = csv::ByteRecord::new();
-    let mut run: Run<'_> = Run::default();
-    let mut first = true;
+    let mut lines_read: Vec<(u64, &[u8])> = Vec::with_capacity(chunk.len() / 128);
+    // (member, first line, end) of each run, in order.
+    let mut runs: Vec<(MemberId, usize, usize)> = Vec::new();
     for (number, line) in lines(chunk) {
         result.lines = number + 1;
         if line.is_empty() {
@@ -208,58 +209,34 @@ fn watch_chunk(chunk: &[u8], layout: Layout) -> WatchChunk {
         result.data_lines += 1;
         let (id, cp) = member_and_cp(line, layout, &mut record);
         let Some(id) = id else { continue };
-        if run.member != Some(id) {
-            run.close(&mut result, layout, &mut record, first);
-            first &= run.member.is_none();
-            run.member = Some(id);
+        if cp {
+            result.with_cp.push(id);
         }
-        run.cp |= cp;
-        run.lines.push((number, line));
+        match runs.last_mut() {
+            Some((member, _, end)) if *member == id => *end += 1,
+            _ => runs.push((id, lines_read.len(), lines_read.len() + 1)),
+        }
+        lines_read.push((number, line));
     }
-    run.close(&mut result, layout, &mut record, true);
     result.with_cp.sort_unstable();
     result.with_cp.dedup();
+    let last = runs.len().saturating_sub(1);
+    for (n, (id, start, end)) in runs.into_iter().enumerate() {
+        if n == 0 || n == last || result.with_cp.binary_search(&id).is_ok() {
+            for (number, line) in &lines_read[start..end] {
+                let parsed = parse_line(line, layout, *number, &mut record);
+                result.found.push((id, parsed));
+            }
+        } else {
+            result.others.push(id);
+        }
+    }
     result.others.sort_unstable();
     result.others.dedup();
     // Held until the pass ends: no spare capacity.
     result.others.shrink_to_fit();
     result.found.shrink_to_fit();
     result
-}
-
-/// One member's consecutive lines.
-#[derive(Default)]
-struct Run<'c> {
-    member: Option<MemberId>,
-    cp: bool,
-    lines: Vec<(u64, &'c [u8])>,
-}
-
-impl Run<'_> {
-    /// Ends the run: kept whole when a line names a CP or `keep` (an end of the chunk).
-    fn close(
-        &mut self,
-        result: &mut WatchChunk,
-        layout: Layout,
-        record: &mut csv::ByteRecord,
-        keep: bool,
-    ) {
-        let Some(id) = self.member else { return };
-        if self.cp {
-            result.with_cp.push(id);
-        }
-        if self.cp || keep {
-            for (number, line) in &self.lines {
-                result
-                    .found
-                    .push((id, parse_line(line, layout, *number, record)));
-            }
-        } else {
-            result.others.push(id);
-        }
-        self.cp = false;
-        self.lines.clear();
-    }
 }
 
 #[cfg(test)]

@@ -126,3 +126,57 @@ fn outputs_are_the_same_bytes_for_any_thread_count_plain_and_gzip() {
     }
     assert_eq!(summaries[0], summaries[1], "plain and gzip");
 }
+
+/// A snapshot read from a pipe is read once: a member's lines apart within a chunk are
+/// fine; apart across chunks they would need a second read, and the run is refused (F006).
+#[test]
+fn a_piped_snapshot_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let near = dir.path().join("near.csv");
+    let mut text = format!("{HEADER}\n");
+    for m in 0..200u64 {
+        let cp = if m % 2 == 0 { "BHCP01" } else { "" };
+        text.push_str(&format!(
+            "{},Last,First,1980-01-01,2020-01-01,,STANDARD,ACPP01,N,N,N,NONE,02118,{cp},2024-01-01,2026-11-01\n",
+            100_000_000_000 + m
+        ));
+    }
+    // Every member's old segment after all the others, in the same chunk.
+    for m in 0..200u64 {
+        text.push_str(&format!(
+            "{},Last,First,1980-01-01,2010-01-01,2019-12-31,STANDARD,ACPP01,N,N,N,NONE,02118,,,\n",
+            100_000_000_000 + m
+        ));
+    }
+    std::fs::write(&near, &text).unwrap();
+    let far = dir.path().join("far.csv");
+    std::fs::write(&far, snapshot()).unwrap();
+    let piped = |file: &Path| {
+        let command = format!(
+            "{} watch --evs <(cat {}) --as-of {AS_OF} --quiet",
+            env!("CARGO_BIN_EXE_cpbatch"),
+            file.display()
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &command])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (status, stdout, stderr) = piped(&near);
+    assert_eq!(status, Some(1), "{stderr}");
+    assert_eq!(
+        stdout,
+        "100 members watched: 100 to disenroll, 0 to review\n"
+    );
+    let (status, _, stderr) = piped(&far);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains("F006") && stderr.contains("a pipe can be read only once"),
+        "{stderr}"
+    );
+}
