@@ -3,8 +3,8 @@
 //! unknown one; and the Excel traps behind a value named in its message. Each test asserts
 //! the exact code, column and message.
 
-mod common;
-mod raw;
+use crate::common;
+use crate::raw;
 use common::*;
 
 use std::collections::BTreeMap;

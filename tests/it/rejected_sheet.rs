@@ -5,7 +5,7 @@
 //! values picked from its own lists, then accepted. Workbooks are read back with calamine
 //! (values) and, for styles and validations, as raw XML with the `zip` crate.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
