@@ -146,17 +146,17 @@ catalog! {
     W006 Warning Format "Text read as Windows-1252"
         "A delimited text batch is not UTF-8 and was read as Windows-1252 (Excel's \"CSV\" on Windows). Reported once per file; save it as \"CSV UTF-8\" to be sure every character is read as typed.";
     C001 Error Reference "Unknown CP"
-        "CP ID, or From CP ID on a TRANSFER row, is not in the CP roster.";
+        "CP ID, or From CP ID on a TRANSFER row, is not in the CP roster (IDs are matched ignoring case, spaces and hyphens; the message names the closest roster ID within two edits).";
     C002 Error Reference "CP program mismatch"
         "The CP named by CP ID does not belong to the row's CP Program.";
     C003 Error Reference "Unknown plan"
-        "Plan ID is not in the plan roster.";
+        "Plan ID is not in the plan roster (matched ignoring case, spaces and hyphens; the message names the closest plan ID within two edits).";
     C004 Error Reference "Transfer to the same CP"
         "A TRANSFER row's From CP ID equals its CP ID.";
     C005 Error Reference "No partnership"
         "ENROLL or TRANSFER row whose plan is an ACO or MCO without a formal partnership with CP ID.";
     C006 Error Reference "Unknown submitter"
-        "Submitter ID is not a known plan, CP, or MASSHEALTH.";
+        "Submitter ID is not a known plan, CP, or MASSHEALTH (matched ignoring case, spaces and hyphens; the message names the closest one within two edits).";
     A001 Error Reference "Submitter not authorized"
         "The submitter may not act on this row: a CP may submit only rows where it is CP ID or From CP ID; a plan only rows whose Plan ID is itself; MASSHEALTH any row.";
     E001 Error Eligibility "Under age 3"

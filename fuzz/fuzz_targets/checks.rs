@@ -1,5 +1,5 @@
 //! The fuzz targets' bodies, one function each. The targets in this folder only call them,
-//! and `tests/fuzz_regressions.rs` includes this file to replay the inputs that once failed
+//! and `tests/it/fuzz_regressions.rs` includes this file to replay the inputs that once failed
 //! through exactly the same code.
 //!
 //! Every function takes arbitrary bytes and must neither panic nor fail an assertion.

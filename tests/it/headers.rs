@@ -2,7 +2,8 @@
 //! aliases, cpbatch's own `Source Row` and `Errors`, and the closest canonical header named
 //! by W001 and F004.
 
-use crate::common::*;
+use crate::common;
+use common::*;
 
 use std::path::Path;
 

@@ -3,8 +3,9 @@
 //! unknown one; and the Excel traps behind a value named in its message. Each test asserts
 //! the exact code, column and message.
 
-use crate::common::*;
+use crate::common;
 use crate::raw;
+use common::*;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

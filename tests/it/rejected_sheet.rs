@@ -5,11 +5,13 @@
 //! values picked from its own lists, then accepted. Workbooks are read back with calamine
 //! (values) and, for styles and validations, as raw XML with the `zip` crate.
 
+use crate::common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::common::*;
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::*;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------

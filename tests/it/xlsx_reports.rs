@@ -379,15 +379,18 @@ fn all_findings(out: &Path) -> Vec<Vec<String>> {
 fn assert_rejected_marks(out: &Path, position: &dyn Fn(&str) -> Option<usize>) {
     let xlsx = out.join("rejected.xlsx");
     let (names, rows) = read_sheet(&xlsx, "Rejected");
-    assert_eq!(names, vec!["Rejected".to_string()]);
+    assert_eq!(names, vec!["Rejected".to_string(), "Lists".to_string()]);
     let (csv_headers, csv_rows) = read_report(&out.join("rejected.csv"));
     let headers = header_of(&rows);
     // rejected.csv: source_row, the batch's columns, error_codes, errors.
     let batch_headers = &csv_headers[1..csv_headers.len() - 2];
     let mut expected_headers = batch_headers.to_vec();
+    expected_headers.push("Source Row".into());
     expected_headers.push("Errors".into());
     assert_eq!(headers, expected_headers, "rejected.xlsx headers");
+    // The batch's own columns, then Source Row (at `width`), then Errors.
     let width = batch_headers.len();
+    let errors_at = width + 1;
     assert_eq!(rows.len() - 1, csv_rows.len(), "one row per rejected row");
 
     let findings = all_findings(out);
@@ -424,12 +427,17 @@ fn assert_rejected_marks(out: &Path, position: &dyn Fn(&str) -> Option<usize>) {
             }
         }
         assert_eq!(
-            cells[width],
+            text_of(&cells[width]),
+            *source_row,
+            "row {source_row}: the Source Row cell"
+        );
+        assert_eq!(
+            cells[errors_at],
             Data::String(all.join("\n")),
             "row {source_row}: the Errors cell holds every error"
         );
         if !row_level.is_empty() {
-            expected_notes.insert(cell_ref(r, width), row_level);
+            expected_notes.insert(cell_ref(r, errors_at), row_level);
         }
         for (col, header) in headers.iter().enumerate() {
             let reference = cell_ref(r, col);
@@ -458,13 +466,13 @@ fn assert_rejected_marks(out: &Path, position: &dyn Fn(&str) -> Option<usize>) {
         assert_eq!(note.author, "cpbatch", "author of the note on {reference}");
     }
     // The header row is bold and frozen, with an autofilter.
-    for col in 0..=width {
+    for col in 0..=errors_at {
         assert!(parts.style(&cell_ref(0, col)).bold, "header is bold");
     }
     assert!(parts.sheet.contains("state=\"frozen\""));
     assert!(parts.sheet.contains(&format!(
         "<autoFilter ref=\"A1:{}\"/>",
-        cell_ref(rows.len() - 1, width)
+        cell_ref(rows.len() - 1, errors_at)
     )));
 }
 
@@ -625,6 +633,7 @@ fn a_batch_with_no_data_rows_gets_empty_workbooks() {
     assert_eq!(run_ok(&batch, &out, &[]).status, 0);
     let (_, rows) = read_sheet(&out.join("rejected.xlsx"), "Rejected");
     let mut expected: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    expected.push("Source Row".into());
     expected.push("Errors".into());
     assert_eq!(rows.len(), 1);
     assert_eq!(header_of(&rows), expected);
@@ -739,11 +748,12 @@ fn rejected_workbook_is_the_batch_as_submitted_with_marked_cells() {
     let xlsx = out.join("rejected.xlsx");
     let (_, rows) = read_sheet(&xlsx, "Rejected");
     let mut headers: Vec<String> = layout.iter().map(|(h, _)| h.to_string()).collect();
+    headers.push("Source Row".into());
     headers.push("Errors".into());
     assert_eq!(
         header_of(&rows),
         headers,
-        "the batch's own headers, then Errors"
+        "the batch's own headers, then Source Row and Errors"
     );
     assert_eq!(rows.len(), 5, "four rejected rows, no source_row column");
     let col = |canonical: &str| position(canonical).unwrap();
@@ -869,18 +879,19 @@ fn errors_on_columns_the_batch_lacks_mark_the_errors_cell() {
     let xlsx = out.join("rejected.xlsx");
     let (_, sheet) = read_sheet(&xlsx, "Rejected");
     assert_eq!(sheet.len(), 4);
-    let errors_col = headers.len();
+    // The batch's columns (A to L), Source Row (M), Errors (N).
+    let errors_col = headers.len() + 1;
     let notes = notes(&xlsx);
     let parts = Parts::of(&xlsx);
-    // Row 2: only the missing column's error -> the Errors cell (M2) is marked.
-    let m2 = &notes["M2"];
-    assert_eq!(m2.author, "cpbatch");
-    assert_eq!(m2.lines.len(), 1);
-    assert!(m2.lines[0].starts_with("S001: From CP ID"), "{m2:?}");
-    assert_eq!(parts.style("M2").fill.as_deref(), Some(ERROR_FILL));
+    // Row 2: only the missing column's error -> the Errors cell (N2) is marked.
+    let n2 = &notes["N2"];
+    assert_eq!(n2.author, "cpbatch");
+    assert_eq!(n2.lines.len(), 1);
+    assert!(n2.lines[0].starts_with("S001: From CP ID"), "{n2:?}");
+    assert_eq!(parts.style("N2").fill.as_deref(), Some(ERROR_FILL));
     // Row 3: its error is on Member ID, so the Errors cell is plain (no W005 in it).
-    assert!(!notes.contains_key("M3"));
-    assert_eq!(parts.style("M3").fill, None);
+    assert!(!notes.contains_key("N3"));
+    assert_eq!(parts.style("N3").fill, None);
     assert!(notes["B3"].lines[0].starts_with("S003: "));
     for row in &sheet[1..] {
         let text = text_of(&row[errors_col]);
@@ -889,8 +900,8 @@ fn errors_on_columns_the_batch_lacks_mark_the_errors_cell() {
     // Row 4: both — Member ID marked, and the Errors cell marked with only S001 in its note,
     // while its text holds both errors.
     assert!(notes["B4"].lines[0].starts_with("S003: "));
-    assert_eq!(notes["M4"].lines.len(), 1);
-    assert!(notes["M4"].lines[0].starts_with("S001: From CP ID"));
+    assert_eq!(notes["N4"].lines.len(), 1);
+    assert!(notes["N4"].lines[0].starts_with("S001: From CP ID"));
     let text = text_of(&sheet[3][errors_col]);
     assert_eq!(text.lines().count(), 2, "{text}");
 }

@@ -3,7 +3,7 @@
 //! the sheets can use), then the chosen sheet streamed row by row into the assembler.
 //!
 //! calamine reads these workbooks too, and stays the reference (the differential test in
-//! `tests/differential.rs`), but its cell stream hides the row elements (a repeated row would
+//! `tests/it/differential.rs`), but its cell stream hides the row elements (a repeated row would
 //! be merged into one) and it refuses a whole workbook for one error value it does not know
 //! (`#SPILL!`). Here every row element is seen, rows are passed on in row order
 //! (`order`), and any error value is a cell's value.
