@@ -148,7 +148,7 @@ fn watch_member<'r>(world: &World<'r>, index: u64) -> (Member<'r>, Case) {
     (m, case)
 }
 
-/// Writes the watch snapshot and the roster of `cp`; returns the CP members' cases.
+/// Writes the watch snapshot and the roster of `cp`, and says how many CP members each case has.
 pub(super) fn write(dir: &Path, members: u64, cp: &str, world: &World<'_>) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut out =

@@ -126,8 +126,10 @@ pub(super) fn find(
         bar.finish_and_clear();
     }
     let evs = EvsInput {
+        path: snapshot.path.clone(),
+        sha256: snapshot.sha256.clone(),
+        segments: snapshot.segments,
         malformed_lines: malformed_lines(&judged, &snapshot),
-        ..EvsInput::of(Some(&snapshot)).unwrap_or_else(|| unreachable!("a snapshot was read"))
     };
     let mut judgements = judged;
     judgements.sort_by_key(|j| j.source);

@@ -180,7 +180,7 @@ pub(crate) fn judge(subject: &Subject<'_, '_>, watch: &Watch<'_>) -> Option<Judg
     Some(judgement)
 }
 
-/// A: the submitter may act on the member (SPEC 7 scoping, as A001 would judge its rows).
+/// True when the submitter may act on the member (SPEC 7 scoping, as A001 judges rows).
 fn in_scope(watch: &Watch<'_>, cp_text: &str, on: &OnDate<'_>, roster_plan: Option<&str>) -> bool {
     match watch.submitter {
         Submitter::MassHealth => true,
@@ -246,9 +246,8 @@ fn findings(
     if let Some(message) = identity {
         push(out, Code::M008, message);
     }
-    let member = subject
-        .member
-        .unwrap_or_else(|| unreachable!("a member in EVS has an ID"));
+    // A member found in EVS was looked up by its ID.
+    let Some(member) = subject.member else { return };
     if let Some((code, reason, why)) = disenrollment(member, on, cp, watch) {
         let Some(segment) = on.segment else { return };
         let plan = on.known_plan(roster.and_then(|r| r.plan_id.as_deref()), watch.reference);
