@@ -10,6 +10,26 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 /// The as-of date every test runs with.
 pub const AS_OF: &str = "2026-11-23";
 
+/// The snapshot columns, in SPEC order (2.4), written out here as SPEC gives them.
+pub const EVS_COLUMNS: [&str; 16] = [
+    "member_id",
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "elig_start",
+    "elig_end",
+    "coverage_type",
+    "plan_id",
+    "medicare",
+    "other_insurance",
+    "nursing_facility",
+    "dmh_affiliation",
+    "zip",
+    "cp_id",
+    "cp_start",
+    "date_of_death",
+];
+
 /// The canonical headers, in template order.
 pub const HEADERS: [&str; 18] = [
     "Action",

@@ -8,26 +8,6 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The snapshot columns, in SPEC order.
-const EVS_COLUMNS: [&str; 16] = [
-    "member_id",
-    "last_name",
-    "first_name",
-    "date_of_birth",
-    "elig_start",
-    "elig_end",
-    "coverage_type",
-    "plan_id",
-    "medicare",
-    "other_insurance",
-    "nursing_facility",
-    "dmh_affiliation",
-    "zip",
-    "cp_id",
-    "cp_start",
-    "date_of_death",
-];
-
 type Changes<'a> = &'a [(&'static str, &'a str)];
 type Seg = BTreeMap<&'static str, String>;
 

@@ -8,30 +8,11 @@ mod runs;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{self, AS_OF, cpbatch, read_report};
+use crate::common::{self, AS_OF, EVS_COLUMNS, cpbatch, read_report};
 use cpbatch::catalog::Code;
 use cpbatch::cmd::watch::{self, Config, Found};
 use cpbatch::rules::CheckConfig;
 use cpbatch::rules::watch::Judgement;
-
-const EVS_COLUMNS: [&str; 16] = [
-    "member_id",
-    "last_name",
-    "first_name",
-    "date_of_birth",
-    "elig_start",
-    "elig_end",
-    "coverage_type",
-    "plan_id",
-    "medicare",
-    "other_insurance",
-    "nursing_facility",
-    "dmh_affiliation",
-    "zip",
-    "cp_id",
-    "cp_start",
-    "date_of_death",
-];
 
 /// One EVS line: an adult ACO member of P1 with CP B1, covered, in B1's area; `changes`
 /// by column name.
