@@ -112,9 +112,9 @@ catalog! {
     F002 Error File "Sheet not found"
         "The sheet named by --sheet does not exist, or the workbook has no usable worksheet.";
     F003 Error File "No header row"
-        "None of the first 20 non-empty rows holds both an Action header and a Member ID header.";
+        "None of the first 20 non-empty rows holds both an Action header and a Member ID header. The message names the sheets searched and quotes the most header-like row.";
     F004 Error File "Required column missing"
-        "A column required on every row is missing from the header row; the message lists every missing one.";
+        "A column required on every row is missing from the header row; the message lists every missing one, each with the unrecognised header closest to it, if any.";
     F005 Error File "Duplicate column"
         "Two columns of the header row match the same canonical header (for example `DOB` and `Date of Birth`).";
     F006 Error File "EVS snapshot unreadable"
@@ -140,7 +140,7 @@ catalog! {
     S009 Error Format "Reason not allowed for the action"
         "The Reason Code is a known code but not one allowed for the row's Action (ENROLL: ASSIGNED, REFERRAL; DISENROLL: DECLINED, UNREACHABLE, INELIGIBLE, MOVED, DECEASED, GOALS_MET, OTHER; TRANSFER: MEMBER_CHOICE, MOVED, PLAN_CHANGE, CP_CAPACITY, OTHER).";
     W001 Warning Format "Unrecognised column"
-        "A column header matches no known header. Reported once per file; its values are carried through to the rejected report unchanged.";
+        "A column header matches no known header (markers such as *, # or a note in brackets are ignored). Reported once per file, naming the closest known header when one is within two edits; its values are carried through to the rejected report unchanged.";
     W002 Warning Format "Member ID padded"
         "Member ID was a number with fewer than 12 digits and was left-padded with zeros (Excel drops leading zeros). Format the column as text to keep them.";
     W006 Warning Format "Text read as Windows-1252"

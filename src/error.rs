@@ -130,7 +130,7 @@ impl FileError {
     }
 
     /// The message without the file name it begins with, for a line that names the file
-    /// already: `no header row found: …`; a header row's number comes last, `(row 3)`.
+    /// already: `no header row found: …`; a header row's number comes last, `(header row 3)`.
     pub fn detail(&self) -> String {
         let text = self.to_string();
         let rest = self.path().and_then(|path| text.strip_prefix(path));
@@ -139,7 +139,7 @@ impl FileError {
                 Some(message) => message.to_string(),
                 None => match rest.strip_prefix(':').and_then(|r| r.split_once(": ")) {
                     Some((row, message)) if row.bytes().all(|b| b.is_ascii_digit()) => {
-                        format!("{message} (row {row})")
+                        format!("{message} (header row {row})")
                     }
                     _ => text,
                 },

@@ -71,7 +71,7 @@ pub fn print(
 }
 
 /// The stdout line of a batch refused in a run of several (SPEC 5.1):
-/// `acme.xlsx: refused: F004 missing required column(s): CP ID (row 1)`.
+/// `acme.xlsx: refused: F004 missing required column(s): CP ID (header row 1)`.
 pub fn refused_line(path: &str, error: &FileError) -> String {
     let code = error.code().map(|c| format!("{c} ")).unwrap_or_default();
     format!("{path}: refused: {code}{}", error.detail())

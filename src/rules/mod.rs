@@ -212,7 +212,7 @@ pub(crate) fn file_findings(layout: &Layout) -> Vec<Finding> {
             code: Code::W001,
             message: match layout.meant(header) {
                 Some(column) => format!(
-                    "column header {header:?} is not recognised: did you mean {:?}? its values are kept in the rejected report but not checked",
+                    "column header {header:?} is not recognised (did you mean {:?}?); its values are kept in the rejected report but not checked",
                     column.header()
                 ),
                 None => format!(

@@ -76,7 +76,7 @@ fn w001_names_the_closest_canonical_header_the_batch_lacks() {
     assert_eq!(
         messages,
         [
-            "column header \"Medicar\" is not recognised: did you mean \"Medicare\"? its values are kept in the rejected report but not checked",
+            "column header \"Medicar\" is not recognised (did you mean \"Medicare\"?); its values are kept in the rejected report but not checked",
             "column header \"Notes\" is not recognised; its values are kept in the rejected report but not checked",
         ]
     );

@@ -1601,7 +1601,7 @@ fn a_refused_batch_is_listed_and_the_others_go_on() {
         lines,
         [
             format!(
-                "{}: refused: F004 missing required column(s): Submitter ID (row 1)",
+                "{}: refused: F004 missing required column(s): Submitter ID (header row 1)",
                 bad.display()
             ),
             format!(
