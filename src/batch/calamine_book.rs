@@ -66,7 +66,7 @@ pub(crate) fn read(
     };
     let sheet = first_with_header(&names, asm, read).map_err(|failure| match failure {
         Failure::File(error) => error,
-        Failure::OutOfOrder => FileError::Unreadable {
+        Failure::OutOfOrder | Failure::ReadWhole => FileError::Unreadable {
             path: display.to_string(),
             reason: "its rows could not be put in order (an internal error)".into(),
         },

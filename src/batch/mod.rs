@@ -86,14 +86,29 @@ pub fn read_batch_with<T: Send>(
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
 ) -> Result<(Batch, Vec<T>), FileError> {
-    read_batch_by(path, sheet, progress, work, (Engine::Native, Shape::Batch))
+    read_batch_by(path, sheet, progress, work, (NATIVE, Shape::Batch))
 }
 
 /// Reads a roster (SPEC 7) as a batch is read: its header row is the first with a Member
 /// ID header, and Member ID and CP ID are its required columns.
 pub fn read_roster(path: &Path, progress: &(dyn Fn(u64) + Sync)) -> Result<Batch, FileError> {
-    read_batch_by::<()>(path, None, progress, None, (Engine::Native, Shape::Roster))
-        .map(|(batch, _)| batch)
+    read_batch_by::<()>(path, None, progress, None, (NATIVE, Shape::Roster)).map(|(batch, _)| batch)
+}
+
+/// How every run reads an `.xlsx`/`.xlsm` sheet: in pieces, on every core.
+const NATIVE: Engine = Engine::Native(Some(xlsx::PIECE_BYTES));
+
+/// Reads a batch file with the native `.xlsx` reader cutting the sheet in pieces of
+/// `piece_bytes` (`None`: the sheet read whole, on one thread): the differential tests and
+/// the fuzzers cut small workbooks in every way with it.
+#[doc(hidden)]
+pub fn read_batch_in_pieces(
+    path: &Path,
+    sheet: Option<&str>,
+    piece_bytes: Option<usize>,
+) -> Result<Batch, FileError> {
+    let engine = Engine::Native(piece_bytes);
+    read_batch_by::<()>(path, sheet, &|_| {}, None, (engine, Shape::Batch)).map(|(batch, _)| batch)
 }
 
 /// What a file read as a batch holds: a batch, or a roster (SPEC 7).
@@ -111,10 +126,12 @@ pub fn read_batch_with_calamine(path: &Path, sheet: Option<&str>) -> Result<Batc
         .map(|(batch, _)| batch)
 }
 
-/// Why a read stopped: the file's error, or rows out of order, which a second read sorts.
+/// Why a read stopped: the file's error, rows out of order, which a second read sorts, or a
+/// sheet that could not be read in pieces, which a second read reads whole.
 pub(crate) enum Failure {
     File(FileError),
     OutOfOrder,
+    ReadWhole,
 }
 
 impl From<FileError> for Failure {
@@ -147,7 +164,7 @@ fn read_batch_by<T: Send>(
     drop(file);
     let sniffed = sniff(&head).map_err(|r| unreadable(r.into()))?;
     // Rows as the XML has them; should one come out of order, read again and sort them.
-    let attempt = |order| {
+    let attempt = |order, engine| {
         read_sniffed(
             path,
             &display,
@@ -158,13 +175,19 @@ fn read_batch_by<T: Send>(
             (order, engine, shape),
         )
     };
-    let (origin, (layout, rows, width), results) = match attempt(RowOrder::AsRead) {
-        Err(Failure::OutOfOrder) => attempt(RowOrder::Sorted),
-        read => read,
-    }
-    .map_err(|failure| match failure {
+    let (mut order, mut engine) = (RowOrder::AsRead, engine);
+    let read = loop {
+        match attempt(order, engine) {
+            Err(Failure::OutOfOrder) if order == RowOrder::AsRead => order = RowOrder::Sorted,
+            Err(Failure::ReadWhole) if engine != Engine::Native(None) => {
+                engine = Engine::Native(None);
+            }
+            read => break read,
+        }
+    };
+    let (origin, (layout, rows, width), results) = read.map_err(|failure| match failure {
         Failure::File(error) => error,
-        Failure::OutOfOrder => {
+        Failure::OutOfOrder | Failure::ReadWhole => {
             unreadable("its rows could not be put in order (an internal error)".into())
         }
     })?;

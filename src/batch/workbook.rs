@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use super::calamine_book::{self, Format};
-use super::xlsx::{self, RowOrder};
+use super::xlsx::{self, Plan, RowOrder};
 use super::{Assembler, Failure};
 use crate::error::FileError;
 
@@ -24,8 +24,10 @@ pub enum Container {
 /// Which reader reads an `.xlsx`/`.xlsm` sheet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
-    /// cpbatch's own (quick-xml): what every run uses.
-    Native,
+    /// cpbatch's own (quick-xml): what every run uses. The sheet is cut in pieces of about
+    /// this many bytes parsed on every core (`xlsx::pieces`), or with `None` read whole on
+    /// one thread.
+    Native(Option<usize>),
     /// calamine's: the reference the native reader is tested against.
     Calamine,
 }
@@ -73,8 +75,9 @@ pub(crate) fn read(
     })?;
     let format = match xlsx::package_kind(&mut archive) {
         xlsx::ZipKind::Xlsx(workbook) => match engine {
-            Engine::Native => {
-                return xlsx::read(archive, &workbook, display, wanted_sheet, asm, order);
+            Engine::Native(pieces) => {
+                let plan = Plan { order, pieces };
+                return xlsx::read(archive, &workbook, display, wanted_sheet, asm, plan);
             }
             Engine::Calamine => Format::Xlsx,
         },

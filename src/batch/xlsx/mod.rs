@@ -12,6 +12,7 @@ mod damage;
 mod inflate;
 mod order;
 mod package;
+mod pieces;
 mod shared;
 pub mod sheet;
 mod styles;
@@ -24,8 +25,9 @@ use std::io::BufReader;
 use zip::ZipArchive;
 
 pub use damage::{Damage, XmlProblem};
-pub use order::RowOrder;
+pub use order::{Plan, RowOrder};
 pub use package::ZipKind;
+pub use pieces::PIECE_BYTES;
 pub use shared::SharedStrings;
 pub use sheet::{Context, ParsedRows, rows_of_xml};
 pub use styles::Styles;
@@ -49,7 +51,7 @@ pub(crate) fn read(
     display: &str,
     wanted_sheet: Option<&str>,
     asm: &mut Assembler<'_>,
-    order: RowOrder,
+    plan: Plan,
 ) -> Result<WorkbookInfo, Failure> {
     let unreadable = |reason: String| FileError::Unreadable {
         path: display.to_string(),
@@ -119,16 +121,27 @@ pub(crate) fn read(
                 "sheet {name:?} cannot be inflated: the archive is damaged"
             ))
         })?;
-        inflate::with_blocks(file, |blocks| {
-            let mut xml = xml::reader(blocks);
-            sheet::find_sheet_data(&mut xml).map_err(damaged)?;
-            stream_rows(&mut xml, &ctx, asm, order, &damaged)
-        })
+        match plan.pieces {
+            Some(piece_bytes) => pieces::read(file, piece_bytes, workers(), |pieces| {
+                let rows = pieces.map(|rows| rows.map_err(|_| Failure::ReadWhole));
+                order::assemble(rows, &ctx, asm, plan.order, &damaged)
+            }),
+            None => inflate::with_blocks(file, |blocks| {
+                let mut xml = xml::reader(blocks);
+                sheet::find_sheet_data(&mut xml).map_err(damaged)?;
+                stream_rows(&mut xml, &ctx, asm, plan.order, &damaged)
+            }),
+        }
     })?;
     Ok(WorkbookInfo {
         sheet,
         is_1904: package.is_1904,
     })
+}
+
+/// The threads that parse a sheet's pieces: one per core.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(16))
 }
 
 /// Why a part was not read, in a message.
@@ -184,7 +197,7 @@ fn stream_rows<R: std::io::BufRead>(
     std::thread::scope(|scope| {
         let assembler = scope.spawn(move || {
             crate::sys::work_behind_the_reader();
-            order::assemble(receiver, ctx, asm, order, damaged)
+            order::assemble(receiver.into_iter().map(Ok), ctx, asm, order, damaged)
         });
         let mut state = sheet::RowState::default();
         let parsed = loop {

@@ -5,8 +5,6 @@
 //! row out of order stops that read ([`Failure::OutOfOrder`]), and the sheet is read again
 //! with every row held and sorted before any is passed on.
 
-use std::sync::mpsc::Receiver;
-
 use super::damage::Damage;
 use super::sheet::{Context, ParsedRows};
 use crate::batch::{Assembler, Failure, RowCells};
@@ -21,9 +19,17 @@ pub enum RowOrder {
     Sorted,
 }
 
+/// How a sheet is read: the order its rows are passed on in, and whether it is cut in pieces
+/// of about so many bytes parsed on every core (`super::pieces`) or read whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub order: RowOrder,
+    pub pieces: Option<usize>,
+}
+
 /// Types the parsed rows' cells and passes the rows to the assembler in row order.
 pub fn assemble(
-    batches: Receiver<ParsedRows>,
+    batches: impl Iterator<Item = Result<ParsedRows, Failure>>,
     ctx: &Context<'_>,
     asm: &mut Assembler<'_>,
     order: RowOrder,
@@ -38,6 +44,7 @@ pub fn assemble(
         RowOrder::AsRead => {
             let mut last: Option<u32> = None;
             for rows in batches {
+                let rows = rows?;
                 for i in 0..rows.len() {
                     let row = rows.number(i);
                     match last {
@@ -54,7 +61,7 @@ pub fn assemble(
             Ok(())
         }
         RowOrder::Sorted => {
-            let held: Vec<ParsedRows> = batches.into_iter().collect();
+            let held: Vec<ParsedRows> = batches.collect::<Result<_, _>>()?;
             let mut index: Vec<(u32, u32, u32)> = Vec::new();
             for (b, rows) in held.iter().enumerate() {
                 index.extend((0..rows.len()).map(|i| (rows.number(i), b as u32, i as u32)));

@@ -119,6 +119,22 @@ impl ParsedRows {
 pub struct RowState {
     /// The number of the last row element read.
     last: Option<u32>,
+    /// A piece parsed apart from the rows before it: while `last` is `None`, it is unknown.
+    unknown_before: bool,
+    /// A row's number was taken from the unknown rows before (`unknown_before`).
+    depends: bool,
+    /// The name of the end tag that closed the cell table, once met.
+    end: Option<String>,
+}
+
+impl RowState {
+    /// The number of a row element with no number of its own: the row after the last.
+    fn following(&mut self) -> u64 {
+        if self.last.is_none() && self.unknown_before {
+            self.depends = true;
+        }
+        self.last.map_or(1, |n| u64::from(n) + 1)
+    }
 }
 
 /// The buffers a parse reuses: one per level of elements, so that an element's start is
@@ -140,12 +156,14 @@ struct CellBuffers {
     scratch: String,
 }
 
-/// Reads to the start of the cell table, `<sheetData>`.
-pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<(), Damage> {
+/// Reads to the start of the cell table, `<sheetData>`: the name of its tag.
+pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<String, Damage> {
     let mut buf = Vec::new();
     loop {
         match xml::next(xml, &mut buf)? {
-            Event::Start(e) if e.local_name().as_ref() == "sheetData" => return Ok(()),
+            Event::Start(e) if e.local_name().as_ref() == "sheetData" => {
+                return Ok(e.name().as_ref().to_string());
+            }
             Event::Eof => return Err(Damage::NoSheetData),
             _ => {}
         }
@@ -170,8 +188,12 @@ pub fn parse_rows<R: BufRead>(
                 parse_row(xml, &e, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
             Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
-            // The end of `sheetData` (the reader checks that it is).
-            Event::End(_) => return Ok(false),
+            // The end of `sheetData` (in a whole part the reader checks that it is; in a
+            // piece, the caller does, by its name).
+            Event::End(e) => {
+                state.end = Some(e.name().as_ref().to_string());
+                return Ok(false);
+            }
             // The end of a piece of rows; in a whole part, rows lost.
             Event::Eof if piece => return Ok(false),
             Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated)),
@@ -201,6 +223,55 @@ pub fn rows_of_xml(bytes: &[u8]) -> Result<ParsedRows, Damage> {
     Ok(out)
 }
 
+/// A piece of a sheet part parsed apart from the rest (`super::pieces`).
+#[derive(Debug, Default)]
+pub struct Piece {
+    pub rows: ParsedRows,
+    /// The name of the `<sheetData>` tag, in the piece that starts the part.
+    pub sheet_data: Option<String>,
+    /// The name of the end tag that closed the cell table in this piece, if one did.
+    pub end: Option<String>,
+}
+
+/// Parses a piece of a sheet part: the start of the part up to a row element (`head`), or a
+/// run of row elements from the start of one. `None` when the piece cannot be read apart
+/// from the rest of the part: it is damaged, it was cut inside an element (a `<row` in a
+/// comment or in a cell), or a row's number depends on the rows before it. The part is then
+/// read whole, which finds the rows (or says what is wrong) as it always does.
+pub fn parse_piece(bytes: &[u8], head: bool) -> Option<Piece> {
+    let mut xml = xml::reader(bytes);
+    // A piece after the first holds the end of `<sheetData>` but not its start: the caller
+    // checks the name of a top-level end tag against the start's.
+    xml.config_mut().allow_unmatched_ends = true;
+    let sheet_data = if head {
+        Some(find_sheet_data(&mut xml).ok()?)
+    } else {
+        None
+    };
+    let mut state = RowState {
+        unknown_before: !head,
+        ..RowState::default()
+    };
+    let mut rows = ParsedRows::default();
+    parse_rows(
+        &mut xml,
+        &mut state,
+        &mut rows,
+        usize::MAX,
+        usize::MAX,
+        true,
+    )
+    .ok()?;
+    if state.depends {
+        return None;
+    }
+    Some(Piece {
+        rows,
+        sheet_data,
+        end: state.end,
+    })
+}
+
 fn parse_row<R: BufRead>(
     xml: &mut Reader<R>,
     start: &BytesStart<'_>,
@@ -209,7 +280,6 @@ fn parse_row<R: BufRead>(
     event: &mut Vec<u8>,
     bufs: &mut CellBuffers,
 ) -> Result<(), Damage> {
-    let following = state.last.map_or(1, |n| u64::from(n) + 1);
     let declared = match xml::attribute(start, "r")? {
         Some(r) => Some(
             r.trim()
@@ -236,7 +306,7 @@ fn parse_row<R: BufRead>(
         };
         let raw = raw.map_err(|damage| match damage {
             Damage::BadReference { .. } => Damage::BadReference {
-                row: number.unwrap_or(following.min(u64::from(MAX_ROWS)) as u32),
+                row: number.unwrap_or(state.following().min(u64::from(MAX_ROWS)) as u32),
             },
             damage => damage,
         })?;
@@ -249,7 +319,10 @@ fn parse_row<R: BufRead>(
                 }
                 (row, col)
             }
-            None => (*number.get_or_insert(checked_row(following)?), next_col),
+            None => match number {
+                Some(row) => (row, next_col),
+                None => (*number.insert(checked_row(state.following())?), next_col),
+            },
         };
         if col >= u64::from(MAX_COLUMNS) {
             return Err(Damage::ColumnBeyond { row, col });
@@ -270,7 +343,7 @@ fn parse_row<R: BufRead>(
     }
     let row = match number {
         Some(row) => row,
-        None => checked_row(following)?,
+        None => checked_row(state.following())?,
     };
     state.last = Some(row);
     if out.cells.len() == cells_from {
