@@ -86,17 +86,30 @@ pub fn read_batch_with<T: Send>(
     progress: &(dyn Fn(u64) + Sync),
     work: Option<RowWork<'_, T>>,
 ) -> Result<(Batch, Vec<T>), FileError> {
-    read_batch_by(path, sheet, progress, work, (NATIVE, Shape::Batch))
+    read_batch_by(path, sheet, progress, work, (run_engine(), Shape::Batch))
 }
 
 /// Reads a roster (SPEC 7) as a batch is read: its header row is the first with a Member
 /// ID header, and Member ID and CP ID are its required columns.
 pub fn read_roster(path: &Path, progress: &(dyn Fn(u64) + Sync)) -> Result<Batch, FileError> {
-    read_batch_by::<()>(path, None, progress, None, (NATIVE, Shape::Roster)).map(|(batch, _)| batch)
+    read_batch_by::<()>(path, None, progress, None, (run_engine(), Shape::Roster))
+        .map(|(batch, _)| batch)
 }
 
 /// How every run reads an `.xlsx`/`.xlsm` sheet: in pieces, on every core.
 const NATIVE: Engine = Engine::Native(Some(xlsx::PIECE_BYTES));
+
+/// The reader a run uses: [`NATIVE`], unless `CPBATCH_SHEET_READER` names another
+/// (`whole`: the native reader on one thread; `calamine`), which the benchmarks use to hold
+/// every report of the native reader to calamine's. Whatever it names, the reports are the
+/// same; anything else is the default.
+fn run_engine() -> Engine {
+    match std::env::var_os("CPBATCH_SHEET_READER") {
+        Some(name) if name == "whole" => Engine::Native(None),
+        Some(name) if name == "calamine" => Engine::Calamine,
+        _ => NATIVE,
+    }
+}
 
 /// Reads a batch file with the native `.xlsx` reader cutting the sheet in pieces of
 /// `piece_bytes` (`None`: the sheet read whole, on one thread): the differential tests and
