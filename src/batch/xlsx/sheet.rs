@@ -161,7 +161,7 @@ pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<String, Damage
     let mut buf = Vec::new();
     loop {
         match xml::next(xml, &mut buf)? {
-            Event::Start(e) if e.local_name().as_ref() == "sheetData" => {
+            Event::Start(e) if xml::local(e.name()) == "sheetData" => {
                 return Ok(e.name().as_ref().to_string());
             }
             Event::Eof => return Err(Damage::NoSheetData),
@@ -184,7 +184,7 @@ pub fn parse_rows<R: BufRead>(
     let mut bufs = Buffers::default();
     while out.len() < max_rows && out.text.len() < max_text {
         match xml::next(xml, &mut bufs.row)? {
-            Event::Start(e) if e.local_name().as_ref() == "row" => {
+            Event::Start(e) if xml::local(e.name()) == "row" => {
                 parse_row(xml, &e, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
             Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
@@ -295,7 +295,7 @@ fn parse_row<R: BufRead>(
     let mut next_col: u64 = 0;
     loop {
         let raw = match xml::next(xml, event)? {
-            Event::Start(e) if e.local_name().as_ref() == "c" => read_cell(xml, &e, bufs),
+            Event::Start(e) if xml::local(e.name()) == "c" => read_cell(xml, &e, bufs),
             Event::Start(e) => {
                 xml::skip(xml, &e, &mut bufs.event)?;
                 continue;
@@ -389,7 +389,7 @@ fn read_cell<R: BufRead>(
     for attr in cell.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
         let value: &str = &attr.value;
-        match attr.key.local_name().as_ref() {
+        match xml::local(attr.key) {
             "r" => raw.reference = Some(parse_reference(value)?),
             "s" => raw.style = value.trim().parse().ok(),
             "t" => {
@@ -412,7 +412,7 @@ fn read_cell<R: BufRead>(
     bufs.inline.clear();
     loop {
         match xml::next(xml, &mut bufs.event)? {
-            Event::Start(e) => match e.local_name().as_ref() {
+            Event::Start(e) => match xml::local(e.name()) {
                 "v" => {
                     bufs.value.clear();
                     xml::read_text(xml, &mut bufs.inner, &mut bufs.value, usize::MAX)?;
@@ -445,7 +445,13 @@ fn read_cell<R: BufRead>(
 /// A reference such as `B4`: its row (1-based) and column (0-based). Columns beyond XFD are
 /// kept (as far as a u64 goes) for the caller to refuse with the row.
 fn parse_reference(reference: &str) -> Result<(u32, u64), Damage> {
-    let bytes = reference.trim().as_bytes();
+    let bytes = match reference.as_bytes() {
+        // As written by every producer: no spaces to trim.
+        bytes @ [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => {
+            bytes
+        }
+        _ => reference.trim().as_bytes(),
+    };
     let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (name, digits) = bytes.split_at(letters);
     let bad = Damage::BadReference { row: 0 };
