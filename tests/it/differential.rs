@@ -4,6 +4,11 @@
 //! Strict Open XML and prefixed elements, the template), and on generated workbooks, both
 //! give the same raw rows: the same source rows, cell kinds and texts, the same header row
 //! and sheet.
+//!
+//! And the native reader against itself: the sheet read in pieces (`xlsx::pieces`, cut
+//! before row tags and parsed on every core) at every size in [`PIECE_SIZES`] gives exactly
+//! what the one-thread read of the whole part gives, and what the default read gives: the
+//! same batch, or an error of the same text. (Hostile sheet XML in pieces: `pieces.rs`.)
 
 use crate::common;
 use crate::raw;
@@ -11,7 +16,8 @@ use crate::raw;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use cpbatch::batch::{Batch, read_batch, read_batch_with_calamine};
+use cpbatch::FileError;
+use cpbatch::batch::{Batch, read_batch, read_batch_in_pieces, read_batch_with_calamine};
 use proptest::prelude::*;
 use raw::RawXml;
 
@@ -32,27 +38,101 @@ fn summary(batch: &Batch) -> String {
     out
 }
 
-/// Both readers read `path` alike: both succeed with the same rows.
+/// The sizes the native reader cuts a sheet into pieces of (`None`: the part read whole, on
+/// one thread). 1 byte cuts before every row tag; 4096 puts several rows in a piece.
+pub const PIECE_SIZES: [Option<usize>; 8] = [
+    Some(1),
+    Some(2),
+    Some(5),
+    Some(17),
+    Some(64),
+    Some(301),
+    Some(4096),
+    None,
+];
+
+/// What a read gives, to compare whole: the batch's summary, or the error's text.
+pub fn outcome(read: &Result<Batch, FileError>) -> String {
+    match read {
+        Ok(batch) => summary(batch),
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+/// The native reader reads `path` alike however the sheet is cut: the default read, and the
+/// read in pieces of every size of [`PIECE_SIZES`], give the same outcome. Returns it.
+pub fn assert_pieces_alike(path: &Path, sheet: Option<&str>) -> Result<Batch, FileError> {
+    let default = read_batch(path, sheet);
+    let expected = outcome(&default);
+    for size in PIECE_SIZES {
+        let pieces = outcome(&read_batch_in_pieces(path, sheet, size));
+        assert_eq!(
+            pieces,
+            expected,
+            "{}: read in pieces of {size:?} bytes, against the default read",
+            path.display()
+        );
+    }
+    default
+}
+
+/// Both readers read `path` alike: both succeed with the same rows; and the native reader
+/// gives them whatever the pieces.
 fn assert_same(path: &Path) {
-    let native =
-        read_batch(path, None).unwrap_or_else(|e| panic!("{}: native: {e}", path.display()));
+    let native = assert_pieces_alike(path, None)
+        .unwrap_or_else(|e| panic!("{}: native: {e}", path.display()));
     let reference = read_batch_with_calamine(path, None)
         .unwrap_or_else(|e| panic!("{}: calamine: {e}", path.display()));
     assert_eq!(summary(&native), summary(&reference), "{}", path.display());
 }
 
 /// When calamine reads a file, the native reader reads it alike (it may refuse what calamine
-/// cannot read, and read what calamine refuses).
+/// cannot read, and read what calamine refuses); whatever it gives, a batch or an error, it
+/// gives whatever the pieces.
 fn assert_same_if_read(path: &Path) {
-    if let (Ok(native), Ok(reference)) =
-        (read_batch(path, None), read_batch_with_calamine(path, None))
-    {
+    let native = assert_pieces_alike(path, None);
+    if let (Ok(native), Ok(reference)) = (native, read_batch_with_calamine(path, None)) {
         assert_eq!(summary(&native), summary(&reference), "{}", path.display());
     }
 }
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Every `.xlsx` under `folder`, at any depth, in order.
+fn workbooks_under(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "xlsx") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every committed workbook (the fixtures and the template) reads alike in pieces of every
+/// size, and (the demo batch) as calamine reads it; a workbook that is no batch (the demo
+/// roster, the blank template) is refused with the same message whatever the pieces.
+#[test]
+fn committed_fixtures_and_template_read_alike_in_pieces() {
+    let mut workbooks = workbooks_under(&repo("fixtures"));
+    workbooks.extend(workbooks_under(&repo("templates")));
+    assert!(workbooks.len() >= 3, "{workbooks:?}");
+    for workbook in &workbooks {
+        assert_same_if_read(workbook);
+    }
+    // Read by its Lists sheet, a header-less sheet of codes: the same F003 in every case.
+    let template = repo("templates/cp-batch-template.xlsx");
+    let lists = assert_pieces_alike(&template, Some("Lists"));
+    assert!(lists.is_err(), "{}", outcome(&lists));
 }
 
 #[test]

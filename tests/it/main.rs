@@ -21,6 +21,7 @@ mod hostile_evs;
 mod hostile_sheets;
 mod junit;
 mod messages;
+mod pieces;
 mod privacy;
 mod properties;
 mod reading;

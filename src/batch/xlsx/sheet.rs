@@ -8,16 +8,13 @@
 //! part, so that a later reader can cut the part at row boundaries and parse the pieces on
 //! several threads ([`rows_of_xml`]).
 
-use std::io::BufRead;
-
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::damage::{Damage, XmlProblem};
 use super::shared::SharedStrings;
 use super::styles::Styles;
 use super::value::{self, CellType, RawValue, RawXmlCell};
-use super::xml;
+use super::xml::{self, Source};
 use crate::batch::RowCells;
 use crate::batch::limits::{MAX_COLUMNS, MAX_ROWS};
 use crate::batch::raw::CellKind;
@@ -157,11 +154,11 @@ struct CellBuffers {
 }
 
 /// Reads to the start of the cell table, `<sheetData>`: the name of its tag.
-pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<String, Damage> {
+pub fn find_sheet_data<'i>(xml: &mut impl Source<'i>) -> Result<String, Damage> {
     let mut buf = Vec::new();
     loop {
         match xml::next(xml, &mut buf)? {
-            Event::Start(e) if e.local_name().as_ref() == "sheetData" => {
+            Event::Start(e) if xml::local(e.name()) == "sheetData" => {
                 return Ok(e.name().as_ref().to_string());
             }
             Event::Eof => return Err(Damage::NoSheetData),
@@ -173,8 +170,9 @@ pub fn find_sheet_data<R: BufRead>(xml: &mut Reader<R>) -> Result<String, Damage
 /// Parses row elements into `out` until it holds `max_rows` rows or `max_text` bytes of text
 /// (true: there is more), or the cell table ends (false). A `piece` of XML (a run of
 /// `<row>` elements) may end anywhere between rows; a whole part only with `</sheetData>`.
-pub fn parse_rows<R: BufRead>(
-    xml: &mut Reader<R>,
+/// On damage, `out` holds the whole rows before it.
+pub fn parse_rows<'i>(
+    xml: &mut impl Source<'i>,
     state: &mut RowState,
     out: &mut ParsedRows,
     max_rows: usize,
@@ -184,7 +182,7 @@ pub fn parse_rows<R: BufRead>(
     let mut bufs = Buffers::default();
     while out.len() < max_rows && out.text.len() < max_text {
         match xml::next(xml, &mut bufs.row)? {
-            Event::Start(e) if e.local_name().as_ref() == "row" => {
+            Event::Start(e) if xml::local(e.name()) == "row" => {
                 parse_row(xml, &e, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
             Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
@@ -239,10 +237,10 @@ pub struct Piece {
 /// comment or in a cell), or a row's number depends on the rows before it. The part is then
 /// read whole, which finds the rows (or says what is wrong) as it always does.
 pub fn parse_piece(bytes: &[u8], head: bool) -> Option<Piece> {
-    let mut xml = xml::reader(bytes);
+    let mut xml = xml::Slice(xml::reader(bytes));
     // A piece after the first holds the end of `<sheetData>` but not its start: the caller
     // checks the name of a top-level end tag against the start's.
-    xml.config_mut().allow_unmatched_ends = true;
+    xml.0.config_mut().allow_unmatched_ends = true;
     let sheet_data = if head {
         Some(find_sheet_data(&mut xml).ok()?)
     } else {
@@ -272,8 +270,8 @@ pub fn parse_piece(bytes: &[u8], head: bool) -> Option<Piece> {
     })
 }
 
-fn parse_row<R: BufRead>(
-    xml: &mut Reader<R>,
+fn parse_row<'i>(
+    xml: &mut impl Source<'i>,
     start: &BytesStart<'_>,
     state: &mut RowState,
     out: &mut ParsedRows,
@@ -295,7 +293,7 @@ fn parse_row<R: BufRead>(
     let mut next_col: u64 = 0;
     loop {
         let raw = match xml::next(xml, event)? {
-            Event::Start(e) if e.local_name().as_ref() == "c" => read_cell(xml, &e, bufs),
+            Event::Start(e) if xml::local(e.name()) == "c" => read_cell(xml, &e, bufs),
             Event::Start(e) => {
                 xml::skip(xml, &e, &mut bufs.event)?;
                 continue;
@@ -372,8 +370,8 @@ fn checked_row(row: u64) -> Result<u32, Damage> {
     Ok(row as u32)
 }
 
-fn read_cell<R: BufRead>(
-    xml: &mut Reader<R>,
+fn read_cell<'i>(
+    xml: &mut impl Source<'i>,
     cell: &BytesStart<'_>,
     bufs: &mut CellBuffers,
 ) -> Result<RawXmlCell, Damage> {
@@ -389,7 +387,7 @@ fn read_cell<R: BufRead>(
     for attr in cell.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
         let value: &str = &attr.value;
-        match attr.key.local_name().as_ref() {
+        match xml::local(attr.key) {
             "r" => raw.reference = Some(parse_reference(value)?),
             "s" => raw.style = value.trim().parse().ok(),
             "t" => {
@@ -412,7 +410,7 @@ fn read_cell<R: BufRead>(
     bufs.inline.clear();
     loop {
         match xml::next(xml, &mut bufs.event)? {
-            Event::Start(e) => match e.local_name().as_ref() {
+            Event::Start(e) => match xml::local(e.name()) {
                 "v" => {
                     bufs.value.clear();
                     xml::read_text(xml, &mut bufs.inner, &mut bufs.value, usize::MAX)?;
@@ -445,7 +443,15 @@ fn read_cell<R: BufRead>(
 /// A reference such as `B4`: its row (1-based) and column (0-based). Columns beyond XFD are
 /// kept (as far as a u64 goes) for the caller to refuse with the row.
 fn parse_reference(reference: &str) -> Result<(u32, u64), Damage> {
-    let bytes = reference.trim().as_bytes();
+    let bytes = match reference.as_bytes() {
+        // As written by every producer: no spaces to trim.
+        bytes @ [first, .., last]
+            if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() =>
+        {
+            bytes
+        }
+        _ => reference.trim().as_bytes(),
+    };
     let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (name, digits) = bytes.split_at(letters);
     let bad = Damage::BadReference { row: 0 };

@@ -7,6 +7,7 @@ use std::io::BufRead;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::QName;
 
 use super::damage::{Damage, XmlProblem};
 
@@ -21,6 +22,17 @@ pub fn reader<R: BufRead>(source: R) -> Reader<R> {
     reader
 }
 
+/// The local part of a tag's or attribute's name (`x:row` is `row`), as quick-xml's
+/// `local_name` gives it, found by a plain loop over the few bytes of a name (quick-xml's `str::find`
+/// costs more, on every tag).
+pub fn local<'n>(name: quick_xml::name::QName<'n>) -> &'n str {
+    let name: &str = name.0;
+    match name.bytes().position(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
 /// The value of an element's attribute, by local name (`r:id` is `id`), entities resolved.
 pub fn attribute<'a>(
     element: &'a BytesStart<'_>,
@@ -28,7 +40,7 @@ pub fn attribute<'a>(
 ) -> Result<Option<Cow<'a, str>>, Damage> {
     for attr in element.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
-        if attr.key.local_name().as_ref() == name {
+        if local(attr.key) == name {
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| Damage::Xml(XmlProblem::of(&e)))?;
@@ -54,32 +66,71 @@ pub fn push_reference(reference: &BytesRef<'_>, out: &mut String) -> Result<(), 
     }
 }
 
+/// Where a part's events come from: a part as it is inflated (a `Reader` over a `BufRead`,
+/// each event copied into a buffer), or a piece of it in memory ([`Slice`]: quick-xml's
+/// borrowing reader, each event a view of the piece; the buffers go unused).
+pub trait Source<'i> {
+    fn event<'b>(&mut self, buf: &'b mut Vec<u8>) -> quick_xml::Result<Event<'b>>
+    where
+        'i: 'b;
+
+    /// Reads to the end of the element `name` just started.
+    fn to_end(&mut self, name: QName<'_>, buf: &mut Vec<u8>) -> quick_xml::Result<()>;
+}
+
+impl<'i, R: BufRead> Source<'i> for Reader<R> {
+    fn event<'b>(&mut self, buf: &'b mut Vec<u8>) -> quick_xml::Result<Event<'b>>
+    where
+        'i: 'b,
+    {
+        buf.clear();
+        self.read_event_into(buf)
+    }
+
+    fn to_end(&mut self, name: QName<'_>, buf: &mut Vec<u8>) -> quick_xml::Result<()> {
+        buf.clear();
+        self.read_to_end_into(name, buf).map(|_| ())
+    }
+}
+
+/// A piece of a part in memory, read with quick-xml's borrowing reader.
+pub struct Slice<'i>(pub Reader<&'i [u8]>);
+
+impl<'i> Source<'i> for Slice<'i> {
+    fn event<'b>(&mut self, _: &'b mut Vec<u8>) -> quick_xml::Result<Event<'b>>
+    where
+        'i: 'b,
+    {
+        self.0.read_event()
+    }
+
+    fn to_end(&mut self, name: QName<'_>, _: &mut Vec<u8>) -> quick_xml::Result<()> {
+        self.0.read_to_end(name).map(|_| ())
+    }
+}
+
 /// Reads events to the end of the element just started, discarding them.
-pub fn skip<R: BufRead>(
-    xml: &mut Reader<R>,
+pub fn skip<'i>(
+    xml: &mut impl Source<'i>,
     start: &BytesStart<'_>,
     buf: &mut Vec<u8>,
 ) -> Result<(), Damage> {
-    buf.clear();
-    xml.read_to_end_into(start.name(), buf)
-        .map_err(|e| Damage::Xml(XmlProblem::of(&e)))?;
-    Ok(())
+    xml.to_end(start.name(), buf)
+        .map_err(|e| Damage::Xml(XmlProblem::of(&e)))
 }
 
 /// The next event, or the damage a malformed part is.
-pub fn next<'b, R: BufRead>(
-    xml: &mut Reader<R>,
+pub fn next<'i: 'b, 'b>(
+    xml: &mut impl Source<'i>,
     buf: &'b mut Vec<u8>,
 ) -> Result<Event<'b>, Damage> {
-    buf.clear();
-    xml.read_event_into(buf)
-        .map_err(|e| Damage::Xml(XmlProblem::of(&e)))
+    xml.event(buf).map_err(|e| Damage::Xml(XmlProblem::of(&e)))
 }
 
 /// Appends the text of the element just started (a `<v>`), to its end; elements inside it
 /// are read through. `limit` bounds what `out` may grow to.
-pub fn read_text<R: BufRead>(
-    xml: &mut Reader<R>,
+pub fn read_text<'i>(
+    xml: &mut impl Source<'i>,
     buf: &mut Vec<u8>,
     out: &mut String,
     limit: usize,
@@ -106,8 +157,8 @@ pub fn read_text<R: BufRead>(
 /// end: the text of every `<t>` (one, or one per rich-text run) outside phonetic runs
 /// (`<rPh>`), each trimmed of spaces and line ends unless `xml:space="preserve"`, with
 /// Excel's `_xHHHH_` escapes resolved. (As calamine reads them.)
-pub fn read_rich<R: BufRead>(
-    xml: &mut Reader<R>,
+pub fn read_rich<'i>(
+    xml: &mut impl Source<'i>,
     buf: &mut Vec<u8>,
     scratch: &mut String,
     out: &mut String,
@@ -117,7 +168,7 @@ pub fn read_rich<R: BufRead>(
     let mut phonetic = 0usize;
     loop {
         match next(xml, buf)? {
-            Event::Start(element) => match element.local_name().as_ref() {
+            Event::Start(element) => match local(element.name()) {
                 "rPh" => {
                     phonetic += 1;
                     depth += 1;
@@ -129,7 +180,7 @@ pub fn read_rich<R: BufRead>(
                     let text = if preserve {
                         scratch.as_str()
                     } else {
-                        scratch.trim_matches([' ', '\t', '\r', '\n'])
+                        scratch.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
                     };
                     out.push_str(&unescape_ooxml(text));
                     if out.len() > limit {
@@ -143,7 +194,7 @@ pub fn read_rich<R: BufRead>(
                     return Ok(());
                 }
                 depth -= 1;
-                if element.local_name().as_ref() == "rPh" {
+                if local(element.name()) == "rPh" {
                     phonetic = phonetic.saturating_sub(1);
                 }
             }
@@ -171,7 +222,7 @@ pub fn unescape_ooxml(text: &str) -> Cow<'_, str> {
     };
     let find = |from: usize| -> Option<(usize, u16)> {
         let mut start = from;
-        while let Some(offset) = text.get(start..)?.find('_') {
+        while let Some(offset) = memchr::memchr(b'_', text.as_bytes().get(start..)?) {
             let at = start + offset;
             if let Some(unit) = unit_at(at) {
                 return Some((at, unit));
