@@ -154,11 +154,29 @@ impl Drop for Scratch {
 /// - When calamine reads the workbook too, both give the same raw rows (calamine is the
 ///   reference), unless the input holds one of the forms where calamine is known to read
 ///   wrong ([`calamine_misreads`]).
-/// - The rows parsed from the bytes alone (as a later parallel reader will parse pieces of a
-///   sheet) are whole: each row's cells by column, none twice, within Excel's grid.
+/// - The rows parsed from the bytes alone (as the parallel reader parses pieces of a sheet)
+///   are whole: each row's cells by column, none twice, within Excel's grid.
+/// - The sheet read in pieces (`xlsx::pieces`) of a size taken from the input (1 to 97
+///   bytes: a cut before nearly every row tag), and the default read (pieces of 1 MiB),
+///   give exactly what the one-thread read of the whole part gives: the same batch, or an
+///   error of the same text.
 pub fn sheet_rows(data: &[u8]) {
     let file = Scratch::new("sheet.xlsx", &workbook(data));
     let native = cpbatch::batch::read_batch(&file.0, None);
+    let whole = cpbatch::batch::read_batch_in_pieces(&file.0, None, None);
+    // The input's length, not its first byte, which is nearly always `<`.
+    let piece_bytes = 1 + data.len() % 97;
+    let pieces = cpbatch::batch::read_batch_in_pieces(&file.0, None, Some(piece_bytes));
+    assert_eq!(
+        outcome(&pieces),
+        outcome(&whole),
+        "read in pieces of {piece_bytes} bytes as read whole"
+    );
+    assert_eq!(
+        outcome(&native),
+        outcome(&whole),
+        "the default read as read whole"
+    );
     if let Ok(batch) = &native {
         assert!(
             batch
@@ -203,6 +221,14 @@ pub fn sheet_rows(data: &[u8]) {
             raw_rows(reference),
             "the native reader reads as calamine"
         );
+    }
+}
+
+/// What a read gives, to compare whole: every field of the batch, or the error's text.
+fn outcome(read: &Result<cpbatch::batch::Batch, cpbatch::FileError>) -> String {
+    match read {
+        Ok(batch) => format!("{batch:?}"),
+        Err(error) => format!("error: {error}"),
     }
 }
 
