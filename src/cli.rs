@@ -156,11 +156,12 @@ impl From<RulesFormatArg> for RulesFormat {
 /// `--evs-read`, as clap parses it; [`EvsRead`] is the plain value below the command line.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EvsReadArg {
-    /// Index an uncompressed snapshot while large batches are read; scan otherwise.
+    /// Index the snapshot while large batches are read; scan otherwise.
     Auto,
     /// Scan the snapshot once the batches are read.
     Scan,
-    /// Index the snapshot while the batches are read (a gzip snapshot is always scanned).
+    /// Index the snapshot while the batches are read (a gzip snapshot too large to hold in
+    /// memory, or a pipe, is scanned).
     Index,
 }
 

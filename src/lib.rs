@@ -47,11 +47,12 @@ pub struct Formats {
 /// How the snapshot is read (`--evs-read`); every way gives the same results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvsRead {
-    /// Index an uncompressed snapshot while large batches are read; scan otherwise.
+    /// Index the snapshot while large batches are read; scan otherwise.
     Auto,
     /// Scan the snapshot once the batches are read.
     Scan,
-    /// Index the snapshot while the batches are read (a gzip snapshot is always scanned).
+    /// Index the snapshot while the batches are read (a gzip snapshot too large to hold in
+    /// memory, or a pipe, is scanned).
     Index,
 }
 

@@ -1,8 +1,9 @@
 //! The program's organizations (SPEC 2.5): plans, CPs, partnerships and service areas. A
 //! fictional roster is built into the binary; `--reference DIR` replaces it.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::FileError;
 use crate::model::{PlanType, Program, Zip, header_key};
@@ -49,7 +50,23 @@ pub(crate) const MASSHEALTH: &str = "MASSHEALTH";
 /// Organisation IDs match ignoring case, spaces and hyphens (SPEC 2.2): `bhcp-10` is
 /// `BHCP10`.
 pub(crate) fn id_key(id: &str) -> String {
+    if id.is_ascii() {
+        // The same key, byte by byte: ASCII upper-cases to ASCII.
+        let mut key = String::with_capacity(id.len());
+        key.extend(
+            id.bytes()
+                .filter(|b| !ignored_in_ascii_id(*b))
+                .map(|b| char::from(b.to_ascii_uppercase())),
+        );
+        return key;
+    }
     key_chars(id).collect()
+}
+
+/// `ignored_in_id` for an ASCII byte: the ASCII whitespace `char::is_whitespace` knows,
+/// and the hyphen.
+fn ignored_in_ascii_id(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | b'-')
 }
 
 /// The characters of an ID's key: upper case, without spaces or hyphens.
@@ -76,10 +93,9 @@ pub(crate) fn same_id(a: &str, b: &str) -> bool {
 /// `id_key` without allocating when the ID is already in that form, as it almost always is.
 fn lookup_key(id: &str) -> std::borrow::Cow<'_, str> {
     let trimmed = id.trim();
-    let is_key = trimmed.is_ascii()
-        && !trimmed
-            .bytes()
-            .any(|b| b.is_ascii_lowercase() || b.is_ascii_whitespace() || b == b'-');
+    let is_key = trimmed
+        .bytes()
+        .all(|b| b.is_ascii() && !(b.is_ascii_lowercase() || b.is_ascii_whitespace() || b == b'-'));
     if is_key {
         std::borrow::Cow::Borrowed(trimmed)
     } else {
@@ -334,6 +350,14 @@ fn records<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_ascii_id_key_is_the_character_key(id in "[ a-zA-Z0-9\t\n\x0b\x0c\r_.-]{0,12}|\\PC{0,6}") {
+            prop_assert_eq!(id_key(&id), key_chars(&id).collect::<String>());
+        }
+    }
 
     #[test]
     fn built_in_roster_loads_with_the_required_mix() {

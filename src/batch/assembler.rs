@@ -122,7 +122,25 @@ impl<'p> Assembler<'p> {
         if self.layout.is_none() {
             return self.look_for_header(source_row, cells);
         }
-        // Dense cells from the batch's first column; cells left of it have no header.
+        // Cells from the batch's first column; cells left of it have no header. Readers
+        // give a row's cells in column order; were they not, the row is made dense first.
+        let row = match RawRow::from_sparse(source_row, self.first_col, cells.clone()) {
+            Some(row) => row,
+            None => RawRow::new(source_row, &self.dense(cells)),
+        };
+        self.width = self.width.max(row.width());
+        self.rows.push(row);
+        self.rows_read += 1;
+        if self.rows_read.is_multiple_of(STREAM_CHUNK as u64) {
+            (self.progress)(self.rows_read);
+            self.send_rows();
+        }
+        Ok(())
+    }
+
+    /// A row's cells from the batch's first column, by position; a cell given twice is the
+    /// last one given.
+    fn dense<'c>(&self, cells: impl Iterator<Item = (usize, RawCell<'c>)>) -> Vec<RawCell<'c>> {
         let mut dense: Vec<RawCell<'_>> = Vec::with_capacity(self.width);
         for (col, cell) in cells {
             let Some(rel) = col.checked_sub(self.first_col) else {
@@ -133,15 +151,7 @@ impl<'p> Assembler<'p> {
             }
             dense[rel] = cell;
         }
-        let row = RawRow::new(source_row, &dense);
-        self.width = self.width.max(row.width());
-        self.rows.push(row);
-        self.rows_read += 1;
-        if self.rows_read.is_multiple_of(STREAM_CHUNK as u64) {
-            (self.progress)(self.rows_read);
-            self.send_rows();
-        }
-        Ok(())
+        dense
     }
 
     fn look_for_header<'c>(

@@ -34,8 +34,19 @@ impl RawCell<'_> {
 
     /// Empty, or text of nothing but whitespace.
     pub fn is_blank(&self) -> bool {
-        self.kind == CellKind::Empty || self.text.trim().is_empty()
+        self.kind == CellKind::Empty
+            || match self.text.as_bytes().first() {
+                None => true,
+                // Text that starts with a visible ASCII character, as nearly all does.
+                Some(b) if b.is_ascii() && !is_ascii_space(*b) => false,
+                Some(_) => self.text.trim().is_empty(),
+            }
     }
+}
+
+/// The ASCII characters `char::is_whitespace` knows.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
 /// One data row of the batch, in two allocations: a kind byte per cell followed by the end
@@ -50,25 +61,30 @@ pub struct RawRow {
 }
 
 impl CellKind {
-    const ALL: [CellKind; 7] = [
-        CellKind::Empty,
-        CellKind::Text,
-        CellKind::Number,
-        CellKind::Bool,
-        CellKind::Date,
-        CellKind::Error,
-        CellKind::Formula,
-    ];
+    fn from_byte(byte: u8) -> CellKind {
+        match byte {
+            1 => CellKind::Text,
+            2 => CellKind::Number,
+            3 => CellKind::Bool,
+            4 => CellKind::Date,
+            5 => CellKind::Error,
+            6 => CellKind::Formula,
+            _ => CellKind::Empty,
+        }
+    }
+}
+
+/// True when a cell is stored: not blank, or a formula with no saved value (blank, but kept
+/// so that its S001 can name it).
+fn is_kept(cell: &RawCell<'_>) -> bool {
+    cell.kind == CellKind::Formula || !cell.is_blank()
 }
 
 impl RawRow {
     /// Builds a row from cells indexed by column (relative to the batch's first column).
     pub fn new(source_row: u32, cells: &[RawCell<'_>]) -> RawRow {
         // A formula with no saved value is blank but kept: its S001 names it.
-        let width = cells
-            .iter()
-            .rposition(|c| !c.is_blank() || c.kind == CellKind::Formula)
-            .map_or(0, |i| i + 1);
+        let width = cells.iter().rposition(is_kept).map_or(0, |i| i + 1);
         let cells = &cells[..width];
         let mut data = Vec::with_capacity(width * 5);
         data.extend(cells.iter().map(|c| c.kind as u8));
@@ -85,6 +101,56 @@ impl RawRow {
         }
     }
 
+    /// Builds a row from a sheet row's cells in increasing column order, taking those from
+    /// `first_col` on, as [`new`](Self::new) does from the same cells made dense, without
+    /// making them dense. `None` when the columns are not increasing.
+    pub(crate) fn from_sparse<'c>(
+        source_row: u32,
+        first_col: usize,
+        cells: impl Iterator<Item = (usize, RawCell<'c>)> + Clone,
+    ) -> Option<RawRow> {
+        let relative = move |(col, cell): (usize, RawCell<'c>)| {
+            col.checked_sub(first_col).map(|rel| (rel, cell))
+        };
+        // The width (up to the last kept cell) and the length of the text up to it.
+        let (mut width, mut text_len, mut len_so_far, mut next) = (0, 0, 0, 0);
+        for (rel, cell) in cells.clone().filter_map(relative) {
+            if rel < next {
+                return None;
+            }
+            next = rel + 1;
+            len_so_far += cell.text.len();
+            if is_kept(&cell) {
+                (width, text_len) = (rel + 1, len_so_far);
+            }
+        }
+        let mut data = Vec::with_capacity(width * 5);
+        data.resize(width, CellKind::Empty as u8);
+        let mut text = String::with_capacity(text_len);
+        let mut ended = 0; // cells whose end offset is written
+        for (rel, cell) in cells
+            .filter_map(relative)
+            .take_while(|(rel, _)| *rel < width)
+        {
+            for _ in ended..rel {
+                data.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            }
+            data[rel] = cell.kind as u8;
+            text.push_str(cell.text);
+            data.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            ended = rel + 1;
+        }
+        for _ in ended..width {
+            data.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        }
+        Some(RawRow {
+            source_row,
+            width: width as u32,
+            data: data.into_boxed_slice(),
+            text: text.into_boxed_str(),
+        })
+    }
+
     /// The number of stored cells (trailing blanks are not stored).
     pub fn width(&self) -> usize {
         self.width as usize
@@ -92,13 +158,10 @@ impl RawRow {
 
     fn end(&self, col: usize) -> usize {
         let at = self.width() + col * 4;
-        let bytes = [
-            self.data[at],
-            self.data[at + 1],
-            self.data[at + 2],
-            self.data[at + 3],
-        ];
-        u32::from_le_bytes(bytes) as usize
+        match self.data.get(at..at + 4) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]) as usize,
+            _ => 0,
+        }
     }
 
     pub fn cell(&self, col: usize) -> RawCell<'_> {
@@ -107,7 +170,7 @@ impl RawRow {
         }
         let start = if col == 0 { 0 } else { self.end(col - 1) };
         RawCell {
-            kind: CellKind::ALL[usize::from(self.data[col])],
+            kind: CellKind::from_byte(self.data[col]),
             // Offsets are those of whole cells pushed as &str: always on char boundaries.
             text: self.text.get(start..self.end(col)).unwrap_or_default(),
         }
@@ -117,6 +180,57 @@ impl RawRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn kind(k: u8) -> CellKind {
+        CellKind::from_byte(k % 7)
+    }
+
+    proptest! {
+        /// A row built from sparse cells is the row built from the same cells made dense.
+        #[test]
+        fn sparse_rows_are_dense_rows(
+            first_col in 0usize..3,
+            cells in proptest::collection::vec((0usize..4, 0u8..7, "|  | x|é|\u{a0}|ab c"), 0..8),
+        ) {
+            let texts: Vec<String> = cells.iter().map(|(_, _, t)| t.clone()).collect();
+            // Increasing columns: each gap from the previous column.
+            let mut col = 0;
+            let sparse: Vec<(usize, RawCell<'_>)> = cells
+                .iter()
+                .zip(&texts)
+                .map(|((gap, k, _), text)| {
+                    col += gap + 1;
+                    (col - 1, RawCell { kind: kind(*k), text })
+                })
+                .collect();
+            let mut dense = Vec::new();
+            for (col, cell) in &sparse {
+                let Some(rel) = col.checked_sub(first_col) else { continue };
+                dense.resize(dense.len().max(rel + 1), RawCell::EMPTY);
+                dense[rel] = *cell;
+            }
+            let fast = RawRow::from_sparse(3, first_col, sparse.iter().copied()).unwrap();
+            let slow = RawRow::new(3, &dense);
+            prop_assert_eq!((fast.width, &fast.data, &fast.text), (slow.width, &slow.data, &slow.text));
+        }
+
+        #[test]
+        fn blank_is_trimmed_empty(text in "\\PC{0,3}|[ \t\x0b\u{a0}a]{0,3}") {
+            let cell = RawCell { kind: CellKind::Text, text: &text };
+            prop_assert_eq!(cell.is_blank(), text.trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn cells_out_of_order_are_not_sparse() {
+        let cell = RawCell {
+            kind: CellKind::Text,
+            text: "x",
+        };
+        assert!(RawRow::from_sparse(1, 0, [(2, cell), (1, cell)].into_iter()).is_none());
+        assert!(RawRow::from_sparse(1, 0, [(1, cell), (1, cell)].into_iter()).is_none());
+    }
 
     #[test]
     fn cells_round_trip_and_trailing_blanks_are_dropped() {

@@ -145,6 +145,10 @@ pub(super) struct IndexChunk {
     pub(super) entries: Vec<IndexedLine>,
     pub(super) lines: u64,
     pub(super) data_lines: u64,
+    /// Where the chunk starts in the text.
+    pub(super) start: u64,
+    /// The chunk's bytes, when the index holds the text (a gzip snapshot); else empty.
+    pub(super) text: Vec<u8>,
 }
 
 impl DataLines for IndexChunk {
@@ -158,6 +162,8 @@ pub(super) fn index_chunk(chunk: &[u8], start: u64, layout: SnapshotLayout) -> I
         entries: Vec::with_capacity(chunk.len() / 64),
         lines: 0,
         data_lines: 0,
+        start,
+        text: Vec::new(),
     };
     let base = chunk.as_ptr() as usize;
     for (number, line) in lines(chunk) {

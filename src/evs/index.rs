@@ -4,17 +4,17 @@
 use std::path::Path;
 
 use super::chunk::{index_chunk, line_of, parse_line};
-use super::pass::pass;
+use super::pass::pass_within;
 use super::{MemberId, Progress, Snapshot, parse, source};
 use crate::error::FileError;
 
-/// An index of an uncompressed snapshot: every line's member ID, byte offset and line
-/// number. It is built while the batch is read (the two inputs read at once, on two cores);
-/// then [`Index::snapshot_of`] reads and parses only the lines of the members asked for, so
-/// rows can be reconciled as soon as they are read.
+/// An index of a snapshot: every line's member ID, byte offset and line number. It is built
+/// while the batch is read (the two inputs read at once, on two cores); then
+/// [`Index::snapshot_of`] reads and parses only the lines of the members asked for, so rows
+/// can be reconciled as soon as they are read.
 pub struct Index {
     path: std::path::PathBuf,
-    file: std::fs::File,
+    text: Text,
     layout: parse::SnapshotLayout,
     /// Every data line, sorted by member then offset (which is line order).
     entries: Vec<IndexedLine>,
@@ -83,24 +83,78 @@ pub(super) struct IndexedLine {
     pub(super) line: u64,
 }
 
+/// Where the indexed lines are read again.
+enum Text {
+    /// An uncompressed file, read at the offsets of the lines.
+    File(std::fs::File),
+    /// A gzip file's text, which cannot be read at an offset: kept, in the chunks it was
+    /// read in, within the limit it was built with.
+    Held(Held),
+}
+
+struct Held {
+    /// Where each chunk starts in the text, in order.
+    starts: Vec<u64>,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Held {
+    /// The line starting at `offset`, without its `\r\n` or `\n`.
+    fn line_at(&self, offset: u64) -> Option<&[u8]> {
+        let chunk = self
+            .starts
+            .partition_point(|start| *start <= offset)
+            .checked_sub(1)?;
+        let text = self.chunks.get(chunk)?;
+        let rest = text.get(usize::try_from(offset - self.starts[chunk]).ok()?..)?;
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+}
+
 impl Index {
     /// True when the snapshot can be indexed: a regular file (a pipe can be read only once:
-    /// it is scanned, whatever `--evs-read` says), not compressed (a gzip stream cannot be
-    /// read at an offset, and the index would cost more than the scan it saves).
+    /// it is scanned, whatever `--evs-read` says). A gzip file is indexed holding its text
+    /// ([`Index::build_within`]).
     pub fn possible(path: &Path) -> bool {
         source::indexable(path)
+    }
+
+    /// True when the snapshot is gzip-compressed: indexed, its text is held in memory.
+    pub fn holds_text(path: &Path) -> bool {
+        source::is_gzip_file(path)
+    }
+
+    /// What a gzip snapshot's text would take in memory, as its trailer says (a hint only).
+    pub fn held_size_hint(path: &Path) -> Option<u64> {
+        source::gzip_size_hint(path)
     }
 
     pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
         Self::build_with_progress(path, workers, &|_| {})
     }
 
-    /// [`Index::build`], calling `progress` with the bytes read so far.
+    /// [`Index::build`], calling `progress` with the bytes read so far. A gzip snapshot's
+    /// text is held whatever its size.
     pub fn build_with_progress(
         path: &Path,
         workers: usize,
         progress: Progress<'_>,
     ) -> Result<Index, FileError> {
+        Self::build_within(path, workers, progress, u64::MAX)?.ok_or_else(|| FileError::Evs {
+            path: path.display().to_string(),
+            reason: "it is larger than cpbatch may hold in memory".into(),
+        })
+    }
+
+    /// [`Index::build_with_progress`], giving up (`None`) once a gzip snapshot's text passes
+    /// `held_limit` bytes: what it held is let go, and the snapshot is to be scanned.
+    pub fn build_within(
+        path: &Path,
+        workers: usize,
+        progress: Progress<'_>,
+        held_limit: u64,
+    ) -> Result<Option<Index>, FileError> {
         if path.exists() && !path.is_dir() && !source::is_regular(path) {
             return Err(FileError::Evs {
                 path: path.display().to_string(),
@@ -111,11 +165,33 @@ impl Index {
             path: path.display().to_string(),
             reason: crate::sys::io_reason(&e),
         })?;
+        let hold = source::is_gzip_file(path);
+        let limit = if hold { held_limit } else { u64::MAX };
         // Built behind a long workbook read: hash the file as it is read, not by a second read.
-        let pass = pass(path, workers, progress, true, index_chunk)?;
+        let pass = pass_within(
+            path,
+            workers,
+            progress,
+            true,
+            limit,
+            |chunk, start, layout| {
+                let mut indexed = index_chunk(&chunk, start, layout);
+                if hold {
+                    indexed.text = chunk;
+                }
+                indexed
+            },
+        )?;
+        if !pass.whole {
+            return Ok(None);
+        }
         let data_lines = pass.chunks.iter().map(|c| c.data_lines).sum();
         let mut entries: Vec<IndexedLine> =
             Vec::with_capacity(pass.chunks.iter().map(|c| c.entries.len()).sum());
+        let mut held = Held {
+            starts: Vec::new(),
+            chunks: Vec::new(),
+        };
         // The header is line 1; each chunk starts where the previous one ended.
         let mut first_line = 2u64;
         for chunk in pass.chunks {
@@ -124,6 +200,10 @@ impl Index {
                 entry
             }));
             first_line += chunk.lines;
+            if hold {
+                held.starts.push(chunk.start);
+                held.chunks.push(chunk.text);
+            }
         }
         entries.sort_unstable();
         if u32::try_from(entries.len()).is_err() {
@@ -132,15 +212,19 @@ impl Index {
                 reason: "it has more than 4 billion lines, more than cpbatch can index; run with --evs-read scan".into(),
             });
         }
-        Ok(Index {
+        Ok(Some(Index {
             path: path.to_path_buf(),
-            file,
+            text: if hold {
+                Text::Held(held)
+            } else {
+                Text::File(file)
+            },
             layout: pass.layout,
             buckets: Buckets::new(&entries),
             entries,
             data_lines,
             sha256: pass.sha256.unwrap_or_default(),
-        })
+        }))
     }
 
     /// Every data line of the snapshot.
@@ -165,26 +249,61 @@ impl Index {
     pub fn snapshot_of(&self, members: &mut Vec<MemberId>) -> Result<Snapshot, FileError> {
         members.sort_unstable();
         members.dedup();
-        let mut reader = LineReader::new(&self.file);
+        let found = match &self.text {
+            Text::File(file) => self.lines_of(members, &mut LineReader::new(file)),
+            Text::Held(held) => self.lines_of(members, &mut &*held),
+        }
+        .map_err(|e| FileError::Evs {
+            path: self.path.display().to_string(),
+            reason: format!("cannot be read ({})", crate::sys::io_reason(&e)),
+        })?;
+        debug_assert!(found.is_sorted_by_key(|(id, parsed)| (*id, line_of(parsed))));
+        Ok(Snapshot::from_found(&self.path, found))
+    }
+
+    /// Every line of these members (sorted, distinct), parsed, in member then line order.
+    fn lines_of(
+        &self,
+        members: &[MemberId],
+        text: &mut impl LineSource,
+    ) -> std::io::Result<Vec<super::chunk::Found>> {
         let mut record = csv::ByteRecord::new();
         let mut found = Vec::new();
-        for member in members.iter() {
+        for member in members {
             let bucket = &self.entries[self.buckets.range(*member)];
             let from = bucket.partition_point(|e| e.member < *member);
             let lines = bucket[from..].iter().take_while(|e| e.member == *member);
             for entry in lines {
-                let line = reader.line_at(entry.offset).map_err(|e| FileError::Evs {
-                    path: self.path.display().to_string(),
-                    reason: format!("cannot be read ({})", crate::sys::io_reason(&e)),
-                })?;
+                let line = text.line_at(entry.offset)?;
                 found.push((
                     *member,
                     parse_line(line, self.layout, entry.line, &mut record),
                 ));
             }
         }
-        debug_assert!(found.is_sorted_by_key(|(id, parsed)| (*id, line_of(parsed))));
-        Ok(Snapshot::from_found(&self.path, found))
+        Ok(found)
+    }
+}
+
+/// Lines found again at the offsets the index recorded.
+trait LineSource {
+    fn line_at(&mut self, offset: u64) -> std::io::Result<&[u8]>;
+}
+
+impl LineSource for &Held {
+    fn line_at(&mut self, offset: u64) -> std::io::Result<&[u8]> {
+        Held::line_at(self, offset).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "a line is not where it was indexed (an internal error)",
+            )
+        })
+    }
+}
+
+impl LineSource for LineReader<'_> {
+    fn line_at(&mut self, offset: u64) -> std::io::Result<&[u8]> {
+        LineReader::line_at(self, offset)
     }
 }
 

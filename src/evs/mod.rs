@@ -340,19 +340,17 @@ mod tests {
         text
     }
 
-    #[test]
-    fn the_index_resolves_exactly_what_the_scan_finds() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("evs.csv");
-        std::fs::write(&path, snapshot_text()).unwrap();
+    /// The index of the snapshot at `path` resolves exactly what its scan finds.
+    fn assert_index_matches_scan(path: &Path) {
         let wanted: IdSet = (0..25_000).step_by(3).map(id).collect();
-        let scanned = scan(&path, &wanted, 2, &|_| {}).unwrap();
-        assert!(Index::possible(&path));
-        let index = Index::build(&path, 1).unwrap();
+        let scanned = scan(path, &wanted, 2, &|_| {}).unwrap();
+        assert!(Index::possible(path));
+        let index = Index::build(path, 1).unwrap();
         let resolved = index
             .snapshot_of(&mut wanted.iter().copied().collect())
             .unwrap();
         assert_eq!(index.data_lines(), scanned.segments);
+        assert_eq!(index.totals(0).sha256, scanned.sha256);
         assert_eq!(resolved.malformed_lines, scanned.malformed_lines);
         assert_eq!(
             scanned.malformed_lines, 2,
@@ -376,16 +374,56 @@ mod tests {
         assert_eq!(segments[0].last_name.as_str(), "Last3");
     }
 
+    fn gzip(text: &str) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    }
+
     #[test]
-    fn gzip_snapshots_are_scanned_not_indexed() {
+    fn the_index_resolves_exactly_what_the_scan_finds() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("evs.csv");
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, snapshot_text().as_bytes()).unwrap();
-        std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        assert!(!Index::possible(&path));
-        let wanted: IdSet = [id(3)].into_iter().collect();
-        let snapshot = scan(&path, &wanted, 2, &|_| {}).unwrap();
-        assert!(matches!(snapshot.member(id(3)), Some(MemberRecord::Segments(s)) if s.len() == 3));
+        std::fs::write(&path, snapshot_text()).unwrap();
+        assert!(!Index::holds_text(&path));
+        assert_index_matches_scan(&path);
+    }
+
+    #[test]
+    fn a_gzip_snapshot_is_indexed_holding_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = snapshot_text();
+        // Known by its name, and by its first bytes only.
+        for name in ["evs.csv.gz", "evs.csv"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, gzip(&text)).unwrap();
+            assert!(Index::holds_text(&path), "{name}");
+            assert_eq!(Index::held_size_hint(&path), Some(text.len() as u64));
+            assert_index_matches_scan(&path);
+        }
+    }
+
+    #[test]
+    fn a_gzip_text_past_the_limit_is_let_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evs.csv.gz");
+        let text = snapshot_text();
+        std::fs::write(&path, gzip(&text)).unwrap();
+        let limit = text.len() as u64 / 2;
+        assert!(
+            Index::build_within(&path, 1, &|_| {}, limit)
+                .unwrap()
+                .is_none()
+        );
+        let whole = Index::build_within(&path, 1, &|_| {}, text.len() as u64).unwrap();
+        assert!(whole.is_some());
+        // A plain file's text is read again where the index says: no limit applies.
+        let plain = dir.path().join("evs.txt");
+        std::fs::write(&plain, &text).unwrap();
+        assert!(
+            Index::build_within(&plain, 1, &|_| {}, 1)
+                .unwrap()
+                .is_some()
+        );
     }
 }

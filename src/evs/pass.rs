@@ -34,6 +34,9 @@ pub(super) struct Pass<R> {
     pub(super) chunks: Vec<R>,
     /// With `hash`, the SHA-256 of the file as stored, computed as it was read.
     pub(super) sha256: Option<String>,
+    /// False when the pass stopped at its text limit ([`pass_within`]): `chunks` then
+    /// hold only the start of the file, and nothing is known of the rest.
+    pub(super) whole: bool,
 }
 
 /// Why reading stopped.
@@ -41,6 +44,8 @@ enum Stop {
     Io(std::io::Error),
     /// What is wrong with the file, in plain words.
     Refused(String),
+    /// The text passed the pass's limit: nothing is wrong with the file.
+    Limit,
 }
 
 impl From<std::io::Error> for Stop {
@@ -53,6 +58,7 @@ impl Stop {
     fn reason(self, gzip: bool) -> String {
         match self {
             Stop::Refused(reason) => reason,
+            Stop::Limit => "it is larger than cpbatch may hold in memory".into(),
             Stop::Io(e) if gzip && e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 "the gzip stream is cut off: the file ends before its compressed data does \
                  (was it cut off in transfer?)"
@@ -95,6 +101,26 @@ pub(super) fn pass<R: Send + DataLines>(
     hash: bool,
     per_chunk: impl Fn(&[u8], u64, SnapshotLayout) -> R + Sync,
 ) -> Result<Pass<R>, FileError> {
+    pass_within(
+        path,
+        workers,
+        progress,
+        hash,
+        u64::MAX,
+        |chunk, start, layout| per_chunk(&chunk, start, layout),
+    )
+}
+
+/// [`pass`], handing each chunk over whole (`per_chunk` may keep it), and stopping once the
+/// (decompressed) text passes `text_limit` bytes: the pass is then not [`Pass::whole`].
+pub(super) fn pass_within<R: Send + DataLines>(
+    path: &Path,
+    workers: usize,
+    progress: Progress<'_>,
+    hash: bool,
+    text_limit: u64,
+    per_chunk: impl Fn(Vec<u8>, u64, SnapshotLayout) -> R + Sync,
+) -> Result<Pass<R>, FileError> {
     let workers = workers.max(1);
     let fail = |reason: String| FileError::Evs {
         path: path.display().to_string(),
@@ -134,13 +160,16 @@ pub(super) fn pass<R: Send + DataLines>(
             }
             let start = offset;
             offset += chunk.len() as u64;
+            if offset > text_limit {
+                return Some(Stop::Limit);
+            }
             let (done_tx, per_chunk) = (done_tx.clone(), &per_chunk);
             scope.spawn(move |_| {
                 let mut done = SendWhenDone {
                     sender: done_tx,
                     result: None,
                 };
-                done.result = Some((index, per_chunk(&chunk, start, layout)));
+                done.result = Some((index, per_chunk(chunk, start, layout)));
             });
             in_flight += 1;
             if eof {
@@ -151,20 +180,31 @@ pub(super) fn pass<R: Send + DataLines>(
     });
     drop(done_tx);
     chunks.extend(done_rx.into_iter().flatten());
-    if let Some(stop) = stopped {
-        return Err(fail(stop.reason(gzip)));
-    }
+    let whole = match stopped {
+        None => true,
+        Some(Stop::Limit) => false,
+        Some(stop) => return Err(fail(stop.reason(gzip))),
+    };
     drop(text);
+    chunks.sort_by_key(|(i, _)| *i);
+    if !whole {
+        return Ok(Pass {
+            layout,
+            chunks: chunks.into_iter().map(|(_, r)| r).collect(),
+            sha256: None,
+            whole,
+        });
+    }
     if chunks.iter().all(|(_, chunk)| chunk.data_lines() == 0) {
         return Err(fail(
             "it has a header but no data line: a snapshot lists every member's segments".into(),
         ));
     }
-    chunks.sort_by_key(|(i, _)| *i);
     Ok(Pass {
         layout,
         chunks: chunks.into_iter().map(|(_, r)| r).collect(),
         sha256: hasher.map(|h| crate::sys::hex(&h.finalize())),
+        whole,
     })
 }
 

@@ -22,16 +22,36 @@ fn has_gz_name(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
-/// True when the snapshot can be indexed: a regular file (its lines are read again where
-/// the index says), not compressed (a gzip stream cannot be read at an offset). A pipe is
-/// never opened here: the bytes sniffed would be lost to the pass that reads it.
+/// True when the snapshot can be indexed: a regular file (its lines are found again where
+/// the index says). A pipe is never opened here: the bytes sniffed would be lost to the pass
+/// that reads it.
 pub(super) fn indexable(path: &Path) -> bool {
-    if !is_regular(path) || has_gz_name(path) {
+    is_regular(path)
+}
+
+/// True when the snapshot is gzip-compressed (by its name, or its first two bytes); false for
+/// a pipe, which is not opened here.
+pub(super) fn is_gzip_file(path: &Path) -> bool {
+    if has_gz_name(path) {
+        return true;
+    }
+    if !is_regular(path) {
         return false;
     }
     let mut magic = [0u8; 2];
     let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
-    !(read.is_ok() && magic == GZIP_MAGIC)
+    read.is_ok() && magic == GZIP_MAGIC
+}
+
+/// The size of a gzip file's text as its trailer gives it (of its last member, modulo 4 GiB):
+/// a hint only, which a file may belie.
+pub(super) fn gzip_size_hint(path: &Path) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    let mut size = [0u8; 4];
+    file.read_exact(&mut size).ok()?;
+    Some(u64::from(u32::from_le_bytes(size)))
 }
 
 /// The snapshot's text, decompressed if need be, from one opening of the file.

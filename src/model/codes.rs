@@ -1,7 +1,7 @@
 //! Coded values: actions, programs, coverage types, DMH flags, reasons, plan types, and
 //! the yes/no words (SPEC 2.3).
 
-use super::text::{code_key, code_key_cow, or_list};
+use super::text::{ascii_code_key, code_key, code_key_cow, or_list};
 
 /// A coded value with a canonical upper-case name.
 pub(crate) trait CodeName: Copy {
@@ -48,6 +48,12 @@ macro_rules! code_enum {
                             })
                             .collect()
                     });
+                let mut buffer = [0; 32];
+                if let Some(key) = ascii_code_key(text, &mut buffer) {
+                    // Length and first letter tell most keys apart before the bytes are compared.
+                    let same = |k: &str| k.len() == key.len() && k.as_bytes().first() == key.first() && k.as_bytes() == key;
+                    return KEYS.iter().find(|(k, _)| same(k)).map(|(_, v)| *v);
+                }
                 let key = code_key_cow(text);
                 KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
             }
@@ -202,6 +208,12 @@ pub(crate) const NO_WORDS: [&str; 4] = ["N", "NO", "FALSE", "0"];
 
 /// Y/N values: Y, N, YES, NO, TRUE, FALSE, 1, 0 in any case.
 pub fn parse_yes_no(text: &str) -> Option<bool> {
+    // The usual one-letter value, without trimming or comparing words.
+    match text.as_bytes() {
+        [b'Y' | b'y' | b'1'] => return Some(true),
+        [b'N' | b'n' | b'0'] => return Some(false),
+        _ => {}
+    }
     let text = text.trim();
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
     if is(&YES_WORDS) {
@@ -229,5 +241,21 @@ mod tests {
         );
         assert_eq!(ReasonCode::parse("goals-met"), Some(ReasonCode::GoalsMet));
         assert_eq!(Action::parse("ENROL"), None);
+    }
+
+    #[test]
+    fn one_letter_yes_no_reads_as_the_words() {
+        for b in 0..=127u8 {
+            let text = char::from(b).to_string();
+            let words = |w: &[&str]| w.iter().any(|w| w.eq_ignore_ascii_case(text.trim()));
+            let slow = if words(&YES_WORDS) {
+                Some(true)
+            } else if words(&NO_WORDS) {
+                Some(false)
+            } else {
+                None
+            };
+            assert_eq!(parse_yes_no(&text), slow, "{text:?}");
+        }
     }
 }

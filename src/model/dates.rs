@@ -87,9 +87,14 @@ impl DateForm {
 /// `MM/DD/YYYY`, `M/D/YYYY`, `MM-DD-YYYY`. A time after the date is ignored.
 pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
     let text = text.trim();
-    if let Some(date) = iso_date(text.as_bytes()) {
+    if let Some(date) = iso_date(text.as_bytes()).or_else(|| us_slash_date(text.as_bytes())) {
         return date;
     }
+    general_date(text)
+}
+
+/// `parse_text_date` of trimmed text, in every form, without the fast paths.
+fn general_date(text: &str) -> Result<NaiveDate, DateError> {
     // A datetime keeps its date part: "2026-01-05 00:00:00" or "2026-01-05T08:30".
     let date_part = text.split([' ', 'T']).next().unwrap_or(text);
     if date_part.len() != text.len() {
@@ -120,7 +125,6 @@ pub fn parse_text_date(text: &str) -> Result<NaiveDate, DateError> {
         .ok_or(DateError::Impossible)
 }
 
-/// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.
 /// True when a text date that is not a real MM/DD/YYYY date is one read day first
 /// (`15/12/2026`, `15-12-2026`): the first number cannot be a month but can be a day, and
 /// the date with day and month swapped is real. Messages name the habit (SPEC 2.2).
@@ -145,6 +149,7 @@ pub(crate) fn reads_day_first(text: &str) -> bool {
     day > 12 && NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
 }
 
+/// The common case, `YYYY-MM-DD` exactly, without splitting or allocating.
 fn iso_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
     let digits = |range: std::ops::Range<usize>| {
         b[range].iter().try_fold(0u32, |n, d| {
@@ -155,6 +160,25 @@ fn iso_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
         return None;
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateError::Impossible))
+}
+
+/// The next common case, `MM/DD/YYYY` or `M/D/YYYY` exactly, without splitting or
+/// allocating; any other text is left to the general reading.
+fn us_slash_date(b: &[u8]) -> Option<Result<NaiveDate, DateError>> {
+    let number = |part: &[u8]| {
+        part.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let first = b.iter().position(|c| *c == b'/')?;
+    let rest = &b[first + 1..];
+    let second = rest.iter().position(|c| *c == b'/')?;
+    let (month, day, year) = (&b[..first], &rest[..second], &rest[second + 1..]);
+    if !(1..=2).contains(&month.len()) || !(1..=2).contains(&day.len()) || year.len() != 4 {
+        return None;
+    }
+    let (month, day, year) = (number(month)?, number(day)?, number(year)?);
     Some(NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(DateError::Impossible))
 }
 
@@ -211,6 +235,21 @@ mod tests {
     }
 
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast paths read a date as the general reading does.
+        #[test]
+        fn fast_paths_read_as_the_general_reading(
+            text in "[0-9]{1,3}/[0-9]{1,3}/[0-9]{1,5}|[0-9/ -]{0,11}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        ) {
+            let b = text.as_bytes();
+            if let Some(fast) = iso_date(b).or_else(|| us_slash_date(b)) {
+                prop_assert_eq!(fast, general_date(&text), "{}", text);
+            prop_assert_eq!(fast, parse_text_date(&text));
+            }
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -29,6 +29,22 @@ pub(super) fn code_key_cow(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// `code_key` of ASCII text, written into `buffer` without allocating; `None` when the text
+/// is not ASCII or its key does not fit (the caller then takes `code_key`).
+pub(super) fn ascii_code_key<'b>(text: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
+    let mut len = 0;
+    for &b in text.as_bytes() {
+        match b {
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | b'_' | b'-' => continue,
+            _ if !b.is_ascii() => return None,
+            _ => {}
+        }
+        *buffer.get_mut(len)? = b.to_ascii_uppercase();
+        len += 1;
+    }
+    Some(&buffer[..len])
+}
+
 /// Names a list as a sentence does: `A`, `A or B`, `A, B or C`. Messages and the rule
 /// catalog name code lists this way, built from the lists themselves.
 pub(crate) fn or_list<S: AsRef<str>>(items: &[S]) -> String {
@@ -45,18 +61,102 @@ pub(crate) fn or_list<S: AsRef<str>>(items: &[S]) -> String {
 /// Trims text and turns runs of inner whitespace into one space; borrows when the text is
 /// already in that form, as it almost always is.
 pub(crate) fn collapse_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let clean = !text.starts_with(char::is_whitespace)
-        && !text.ends_with(char::is_whitespace)
-        && bytes.iter().enumerate().all(|(i, b)| match b {
-            b' ' => bytes.get(i + 1) != Some(&b' '),
-            b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => false,
-            _ => true,
-        })
-        && (text.is_ascii() || !text.chars().any(|c| c.is_whitespace() && c != ' '));
-    if clean {
+    if is_collapsed(text) {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// True when `text` is already trimmed with single spaces between words: one pass over the
+/// bytes, and a pass over the characters only when the text is not ASCII (where a
+/// whitespace character other than the space may hide).
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Visible ASCII only (an ID, a one-word name): nothing to collapse.
+    if bytes.iter().all(|b| (b'!'..=b'~').contains(b)) {
+        return true;
+    }
+    let (mut previous_space, mut ascii) = (true, true); // a leading space is not collapsed
+    for &b in bytes {
+        match b {
+            b' ' if previous_space => return false,
+            // The ASCII whitespace that `char::is_whitespace` knows besides the space.
+            b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => return false,
+            _ => {}
+        }
+        previous_space = b == b' ';
+        ascii &= b.is_ascii();
+    }
+    if previous_space && !bytes.is_empty() {
+        return false; // a trailing space
+    }
+    ascii
+        || (!text.starts_with(char::is_whitespace)
+            && !text.ends_with(char::is_whitespace)
+            && !text.chars().any(|c| c.is_whitespace() && c != ' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What collapsing means, written the slow way.
+    fn collapsed_slowly(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn whitespace_is_collapsed() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "a b",
+            " a",
+            "a ",
+            "a  b",
+            "a\tb",
+            "a\u{a0}b",
+            "\u{3000}a",
+            "é b",
+            "a \u{2003}",
+        ] {
+            assert_eq!(
+                collapse_whitespace(text),
+                collapsed_slowly(text),
+                "{text:?}"
+            );
+        }
+        assert!(matches!(
+            collapse_whitespace("Anne Marie"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn the_ascii_code_key_is_the_code_key(text in "[ a-zA-Z0-9_\t\x0b-]{0,40}|\\PC{0,8}") {
+            let mut buffer = [0; 32];
+            if let Some(key) = ascii_code_key(&text, &mut buffer) {
+                let slow = code_key(&text);
+                prop_assert_eq!(key, slow.as_bytes());
+            } else {
+                prop_assert!(!text.is_ascii() || code_key(&text).len() > 32);
+            }
+        }
+
+        #[test]
+        fn the_fast_check_collapses_as_split_whitespace_does(
+            text in "[ a-zA-Z\t\n\r\x0b\x0c\u{a0}\u{85}\u{2003}\u{3000}é'-]{0,12}"
+        ) {
+            prop_assert_eq!(collapse_whitespace(&text).into_owned(), collapsed_slowly(&text));
+        }
+
+        #[test]
+        fn any_text_collapses_as_split_whitespace_does(text in any::<String>()) {
+            prop_assert_eq!(collapse_whitespace(&text).into_owned(), collapsed_slowly(&text));
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use super::tables::Table;
+use super::tables::{Table, Value};
 
 /// Rows per block, and blocks rendered at once: bounds the memory in flight.
 const BLOCK: usize = 4096;
@@ -33,9 +33,14 @@ fn render(table: &Table<'_>, rows: std::ops::Range<usize>) -> std::io::Result<Ve
     let mut field = String::new();
     for index in rows {
         for value in &table.row(index) {
-            field.clear();
-            value.write_text(&mut field);
-            writer.write_field(&field)?;
+            match value {
+                Value::Text(text) | Value::Id(text) => writer.write_field(text.as_bytes())?,
+                _ => {
+                    field.clear();
+                    value.write_text(&mut field);
+                    writer.write_field(&field)?;
+                }
+            }
         }
         writer.write_record(None::<&[u8]>)?;
     }

@@ -77,33 +77,45 @@ impl Counts {
     pub fn of(judged: &Judged) -> Counts {
         let mut counts = Counts {
             rows: judged.outcomes.len(),
-            accepted: judged.accepted(),
-            rejected: judged.rejected(),
-            transfers: judged.transfers(),
             ..Counts::default()
         };
-        for action in [Action::Enroll, Action::Disenroll, Action::Transfer] {
-            counts
-                .by_action
-                .insert(action.as_str(), ActionCounts::default());
-        }
+        // One pass over the rows: each row's verdict is looked at once.
+        const ACTIONS: [Action; 3] = [Action::Enroll, Action::Disenroll, Action::Transfer];
+        let mut by_action = [ActionCounts::default(); 3];
         for outcome in &judged.outcomes {
+            let rejected = outcome.is_rejected();
+            if rejected {
+                counts.rejected += 1;
+            } else {
+                counts.accepted += 1;
+            }
             if let Some(action) = outcome.action {
-                let entry = counts.by_action.entry(action.as_str()).or_default();
-                if outcome.is_rejected() {
+                let entry = &mut by_action[action as usize];
+                if rejected {
                     entry.rejected += 1;
                 } else {
                     entry.accepted += 1;
+                    counts.transfers += usize::from(action == Action::Transfer);
                 }
             }
+        }
+        for (action, n) in ACTIONS.iter().zip(by_action) {
+            counts.by_action.insert(action.as_str(), n);
         }
         let all = judged
             .file_findings
             .iter()
             .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()));
+        // Counted by code first: one map entry per code rather than a string search per
+        // finding.
+        let mut by_code: rustc_hash::FxHashMap<crate::rules::Code, usize> = Default::default();
         for finding in all {
-            *counts.by_code.entry(finding.code.as_str()).or_default() += 1;
+            *by_code.entry(finding.code).or_default() += 1;
         }
+        counts.by_code = by_code
+            .into_iter()
+            .map(|(code, n)| (code.as_str(), n))
+            .collect();
         counts
     }
 }

@@ -31,12 +31,24 @@ impl Value<'_> {
         match self {
             Value::Blank => {}
             Value::Text(s) | Value::Id(s) => out.push_str(s),
-            // Writing to a String cannot fail.
-            Value::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Int(n) => push_decimal(out, *n, 1),
             Value::Date(d) => {
-                let _ = write!(out, "{d}");
+                use chrono::Datelike;
+                // chrono's `YYYY-MM-DD`, without the formatting machinery, for the years a
+                // batch can hold; others as chrono writes them. Writing to a String cannot
+                // fail.
+                match u64::try_from(d.year()) {
+                    Ok(year @ 0..=9999) => {
+                        push_decimal(out, year, 4);
+                        out.push('-');
+                        push_decimal(out, d.month().into(), 2);
+                        out.push('-');
+                        push_decimal(out, d.day().into(), 2);
+                    }
+                    _ => {
+                        let _ = write!(out, "{d}");
+                    }
+                }
             }
         }
     }
@@ -46,6 +58,20 @@ impl Value<'_> {
         self.write_text(&mut out);
         out
     }
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits (at most 20).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while n > 0 || start == digits.len() {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = start.min(digits.len() - width.min(digits.len()));
+    // Only ASCII digits are written.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// A report: its header and its rows, each built on demand from its index so that writers
@@ -207,8 +233,11 @@ pub fn accepted<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
 
 /// A valid Member ID as its 12 digits, kept as text.
 fn member_id<'a>(id: &Val<crate::model::MemberId>) -> Value<'a> {
-    id.ok()
-        .map_or(Value::Blank, |m| Value::Id(Cow::Owned(m.to_string())))
+    id.ok().map_or(Value::Blank, |m| {
+        let mut digits = String::with_capacity(12);
+        push_decimal(&mut digits, m.value(), 12);
+        Value::Id(Cow::Owned(digits))
+    })
 }
 
 pub fn transfers<'a>(judged: &'a Judged, ctx: &'a Context<'a>) -> Table<'a> {
@@ -289,4 +318,41 @@ pub fn findings(judged: &Judged) -> Table<'_> {
             Value::Text(Cow::Borrowed(f.message.as_str())),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Numbers, dates and Member IDs are written as `Display` writes them.
+        #[test]
+        fn values_are_written_as_display_writes_them(
+            n in any::<u64>(),
+            days in -400_000i64..3_000_000,
+            id in 0u64..1_000_000_000_000,
+        ) {
+            prop_assert_eq!(Value::Int(n).to_text(), n.to_string());
+            let date = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Duration::days(days);
+            prop_assert_eq!(Value::Date(date).to_text(), date.to_string());
+            let (member, _) = crate::model::MemberId::from_number(id as f64).unwrap();
+            prop_assert_eq!(member_id(&Val::Ok(member)).to_text(), member.to_string());
+        }
+    }
+
+    #[test]
+    fn small_numbers_and_far_dates() {
+        assert_eq!(Value::Int(0).to_text(), "0");
+        for (y, m, d) in [
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 3, 4),
+            (5, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(Value::Date(date).to_text(), date.to_string());
+        }
+    }
 }

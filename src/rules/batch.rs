@@ -10,11 +10,13 @@ use crate::model::{Column, MemberId};
 /// member's rows (SPEC 3.6). Rows with a blank or invalid Member ID are skipped.
 pub fn check(outcomes: &mut [RowOutcome]) {
     // Rows grouped by member (sorting indexes keeps memory small and the result in order).
-    let mut by_member: Vec<(MemberId, usize)> = outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| o.member_id.map(|m| (m, i)))
-        .collect();
+    let mut by_member: Vec<(MemberId, usize)> = Vec::with_capacity(outcomes.len());
+    by_member.extend(
+        outcomes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.member_id.map(|m| (m, i))),
+    );
     by_member.sort_unstable();
     let mut additions: Vec<(usize, Code, String)> = Vec::new();
     for group in by_member.chunk_by(|a, b| a.0 == b.0) {

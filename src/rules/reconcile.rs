@@ -98,6 +98,21 @@ pub fn name_key(name: &str) -> String {
         .collect()
 }
 
+/// True when two names have the same [`name_key`]. Two ASCII names (almost every name) are
+/// compared byte by byte, with no key built: decomposing ASCII changes nothing, and its
+/// letters and digits are the ASCII ones.
+pub fn same_name(a: &str, b: &str) -> bool {
+    fn ascii_key(name: &str) -> impl Iterator<Item = u8> + '_ {
+        name.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_key(a).eq(ascii_key(b));
+    }
+    name_key(a) == name_key(b)
+}
+
 /// The R codes and W003/W004 of one row (SPEC 3.5), in this order: R001 or R008 alone;
 /// R002, R003, W003; R006; R004 (which silences the rest); R005; R010–R014; W004. Values
 /// unknown to the roster (C001, C003) silence the checks that need them, as blank and
@@ -174,11 +189,11 @@ fn birth_differs(s: &mut RowSink, record: &Record, evs: &Segment) {
 }
 
 /// R003 and W003 (SPEC 3.5): Last Name (error) or First Name (warning) differs from EVS,
-/// compared by [`name_key`].
+/// compared by [`name_key`] ([`same_name`]).
 fn names_differ(s: &mut RowSink, record: &Record, evs: &Segment) {
     if let Val::Ok(name) = &record.last_name
         && !evs.last_name.is_empty()
-        && name_key(name) != name_key(&evs.last_name)
+        && !same_name(name, &evs.last_name)
     {
         s.push(
             Column::LastName,
@@ -188,7 +203,7 @@ fn names_differ(s: &mut RowSink, record: &Record, evs: &Segment) {
     }
     if let Val::Ok(name) = &record.first_name
         && !evs.first_name.is_empty()
-        && name_key(name) != name_key(&evs.first_name)
+        && !same_name(name, &evs.first_name)
     {
         s.push(
             Column::FirstName,

@@ -640,16 +640,12 @@ fn rows_out_of_order_or_repeated_read_alike_in_pieces() {
 
 /// A row the assembler refuses (row 2 twice; a TRUE/FALSE cell of 7; 21 rows of a first
 /// sheet with no header row, where the second sheet has one) before damage that only the
-/// parse of the XML finds (a stray end tag, the part cut off mid-row), all within the whole
-/// read's first batch of rows (4,096, `xlsx::stream_rows`). The whole read says the damage:
-/// the rows parsed in the batch are dropped with it, never assembled. The pieces read says
-/// the earlier row's error: that row's piece was assembled before the damaged piece came
-/// (and of the two sheets, it reads the second, where the whole read refuses the file).
-/// With more rows than a batch before the damage (`many-repeated-cut`), the whole read
-/// says the earlier row's error too: its message depends on where its batches end.
-/// Ignored until the reader gives one outcome; see the report of branch tests-pieces.
+/// parse of the XML finds (a stray end tag, the part cut off mid-row), within the whole
+/// read's first batch of rows (4,096, `xlsx::stream_rows`) or beyond it. Both reads say the
+/// file's first error in row order: the earlier row's (and of the two sheets, they read the
+/// second). The whole read once dropped the rows parsed in a batch with the damage found in
+/// it, and said the damage, or the earlier row's error, by where its batches ended.
 #[test]
-#[ignore = "reader bug (issue 13): an earlier row's error in pieces against the damage whole"]
 fn an_earlier_rows_error_reads_alike_before_damage_in_pieces() {
     let dir = tempfile::tempdir().unwrap();
     let s = sheet();
@@ -880,7 +876,6 @@ proptest! {
     /// Every fragment, damage and refusals together (see
     /// `an_earlier_rows_error_reads_alike_before_damage_in_pieces`).
     #[test]
-    #[ignore = "reader bug (issue 13): an earlier row's error in pieces against the damage whole"]
     fn generated_sheets_of_every_fragment_read_alike_in_pieces(
         fragments in prop::collection::vec(fragment(true, true), 0..8),
         numbers in prop::collection::vec(1u32..7, 8),

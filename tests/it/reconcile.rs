@@ -1839,16 +1839,27 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
         size > 8 << 20,
         "snapshot is {size} bytes, want several 4 MB chunks"
     );
-    // Scanned after the read, on 1 and 4 threads, and indexed during the read.
+    // Scanned after the read, on 1 and 4 threads, and indexed during the read; the same
+    // snapshot gzip-compressed, scanned and indexed (holding its text).
+    let gz = dir.path().join("evs.csv.gz");
+    std::fs::write(&gz, gzip(&std::fs::read(&evs).unwrap())).unwrap();
     let mut outs = Vec::new();
-    for (threads, evs_read) in [("1", "scan"), ("4", "scan"), ("4", "index")] {
-        let out = dir.path().join(format!("out-{threads}-{evs_read}"));
+    let runs = [
+        ("1", "scan", &evs),
+        ("4", "scan", &evs),
+        ("4", "index", &evs),
+        ("2", "scan", &gz),
+        ("2", "index", &gz),
+    ];
+    for (threads, evs_read, snapshot) in runs {
+        let name = snapshot.file_name().unwrap().to_str().unwrap();
+        let out = dir.path().join(format!("out-{threads}-{evs_read}-{name}"));
         let run = validate(
             &batch,
             &out,
             &[
                 "--evs",
-                evs.to_str().unwrap(),
+                snapshot.to_str().unwrap(),
                 "--threads",
                 threads,
                 "--evs-read",
@@ -1862,9 +1873,13 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
         assert_conserved(&out, BATCH_ROWS);
         outs.push((out, run));
     }
+    // The snapshot's path and hash are those of the file given.
     let strip = |out: &Path| {
         let mut s = read_json(&out.join("summary.json"));
         s.as_object_mut().unwrap().remove("timings_ms");
+        let evs = s["inputs"]["evs"].as_object_mut().unwrap();
+        evs.remove("path");
+        evs.remove("sha256");
         s
     };
     let one = &outs[0].0;
@@ -1874,8 +1889,14 @@ fn reconciliation_is_deterministic_across_threads_and_chunks() {
         assert_eq!(outs[0].1.stdout, run.stdout);
     }
 
+    let gz_summary = read_json(&outs[4].0.join("summary.json"));
+    assert_eq!(
+        gz_summary["inputs"]["evs"]["sha256"],
+        sha256_hex(&std::fs::read(&gz).unwrap())
+    );
+
     // The scan saw every line, across chunks, with the right line numbers.
-    let summary = strip(one);
+    let summary = read_json(&one.join("summary.json"));
     let text = std::fs::read_to_string(&evs).unwrap();
     let data_lines = text.lines().count() as u64 - 1;
     assert_eq!(summary["inputs"]["evs"]["segments"], data_lines);

@@ -209,7 +209,15 @@ fn stream_rows<R: std::io::BufRead>(
                         break Ok(());
                     }
                 }
-                Err(damage) => break Err(damage),
+                // The rows before the damage are assembled first: should one of them be
+                // refused, that is the file's first error, as it is when the rows are read
+                // in pieces (and whatever the batches).
+                Err(damage) => {
+                    if !rows.is_empty() {
+                        let _ = sender.send(rows);
+                    }
+                    break Err(damage);
+                }
             }
         };
         drop(sender);

@@ -170,6 +170,7 @@ pub fn find_sheet_data<'i>(xml: &mut impl Source<'i>) -> Result<String, Damage> 
 /// Parses row elements into `out` until it holds `max_rows` rows or `max_text` bytes of text
 /// (true: there is more), or the cell table ends (false). A `piece` of XML (a run of
 /// `<row>` elements) may end anywhere between rows; a whole part only with `</sheetData>`.
+/// On damage, `out` holds the whole rows before it.
 pub fn parse_rows<'i>(
     xml: &mut impl Source<'i>,
     state: &mut RowState,

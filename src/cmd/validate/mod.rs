@@ -25,7 +25,7 @@ mod snapshot;
 use outputs::ReportContext;
 use read::{Entry, read};
 pub(crate) use snapshot::bytes_bar;
-use snapshot::{INDEX_FROM_BATCH_BYTES, IndexThread, batch_bytes, scan_snapshot};
+use snapshot::{INDEX_FROM_BATCH_BYTES, IndexThread, batch_bytes, held_limit, scan_snapshot};
 
 /// A batch of the run: judged, or refused with a file-level error (F001–F005).
 pub struct Checked {
@@ -97,12 +97,23 @@ fn judge_all(
 ) -> Result<(Vec<Checked>, Option<Snapshot>), FileError> {
     let index = start_index(config, progress);
     let read = read(pool, config, stems, reference, index.as_ref(), progress);
-    let entries = refused_alone(read.entries)?;
+    let mut entries = refused_alone(read.entries)?;
     let scan_started = Instant::now();
-    let snapshot = match (&config.evs, index, read.streamed) {
-        (None, _, _) => None,
-        (Some(_), Some(index), Some(streamed)) => Some(indexed(index, streamed)?),
-        (Some(path), _, _) => Some(scan_snapshot(pool, path, &entries, progress)?),
+    let index = match (index, read.streamed) {
+        (Some(index), Some(streamed)) => index.join()?.map(|index| (index, streamed)),
+        _ => None,
+    };
+    let snapshot = match (&config.evs, index) {
+        (None, _) => None,
+        (Some(_), Some((index, streamed))) => Some(indexed(index, streamed)?),
+        (Some(path), None) => {
+            // A gzip snapshot too large to hold: its rows were read unchecked, and are
+            // checked once it is scanned, as without the index.
+            for entry in &mut entries {
+                entry.checked = None;
+            }
+            Some(scan_snapshot(pool, path, &entries, progress)?)
+        }
     };
     let scan_ms = scan_started.elapsed().as_millis();
     let batches = judge(
@@ -123,15 +134,23 @@ fn judge_all(
 /// meanwhile; then each chunk of rows is reconciled as soon as it is read (SPEC 6).
 fn start_index(config: &Config, progress: Option<&MultiProgress>) -> Option<IndexThread> {
     let path = config.evs.as_ref()?;
+    let batch_bytes = batch_bytes(config);
+    let limit = held_limit(batch_bytes);
+    // A gzip snapshot's text is held while it is indexed: one whose trailer says it is
+    // larger than the batches allow is scanned without trying.
+    let held_fits = || {
+        !evs::Index::holds_text(path) || evs::Index::held_size_hint(path).is_none_or(|s| s <= limit)
+    };
     let wanted = evs::Index::possible(path)
         && match config.evs_read {
-            EvsRead::Auto => batch_bytes(config) >= INDEX_FROM_BATCH_BYTES,
+            EvsRead::Auto => batch_bytes >= INDEX_FROM_BATCH_BYTES,
             EvsRead::Scan => false,
             EvsRead::Index => true,
-        };
+        }
+        && held_fits();
     wanted.then(|| {
         let bar = progress.map(|bars| bars.add(bytes_bar(path, "indexing")));
-        IndexThread::spawn(path.clone(), bar)
+        IndexThread::spawn(path.clone(), limit, bar)
     })
 }
 
@@ -152,8 +171,7 @@ fn refused_alone(entries: Vec<Entry>) -> Result<Vec<Entry>, FileError> {
 }
 
 /// The snapshot totals once the index is built and every row reconciled with it.
-fn indexed(index: IndexThread, streamed: read::Streamed) -> Result<Snapshot, FileError> {
-    let index = index.join()?;
+fn indexed(index: evs::Index, streamed: read::Streamed) -> Result<Snapshot, FileError> {
     if let Some(error) = streamed.failed {
         return Err(error);
     }

@@ -45,15 +45,21 @@ pub(super) fn scan_snapshot(
     snapshot
 }
 
+/// What the index thread built: the index; `None` when a gzip snapshot's text passed the
+/// limit it could hold (it is then scanned once the batches are read); or the snapshot's
+/// error.
+type Built = Result<Option<evs::Index>, FileError>;
+
 /// The snapshot index, built on its own thread while the batches are read.
 pub(super) struct IndexThread {
     path: PathBuf,
-    index: Arc<OnceLock<Result<evs::Index, FileError>>>,
+    index: Arc<OnceLock<Built>>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl IndexThread {
-    pub(super) fn spawn(path: PathBuf, bar: Option<ProgressBar>) -> IndexThread {
+    /// Starts indexing; a gzip snapshot's text is held up to `held_limit` bytes.
+    pub(super) fn spawn(path: PathBuf, held_limit: u64, bar: Option<ProgressBar>) -> IndexThread {
         let index = Arc::new(OnceLock::new());
         let (cell, file) = (Arc::clone(&index), path.clone());
         let thread = std::thread::spawn(move || {
@@ -65,10 +71,10 @@ impl IndexThread {
             };
             // Whatever happens, the cell is set: row checks wait on it.
             let built =
-                std::panic::catch_unwind(|| evs::Index::build_with_progress(&file, 1, &tick))
+                std::panic::catch_unwind(|| evs::Index::build_within(&file, 1, &tick, held_limit))
                     .unwrap_or_else(|_| Err(index_stopped(&file)));
             if let Some(bar) = &bar {
-                end_bar(bar, built.is_ok());
+                end_bar(bar, matches!(built, Ok(Some(_))));
             }
             let _ = cell.set(built);
         });
@@ -81,10 +87,10 @@ impl IndexThread {
 
     /// Waits for the index; `None` when it could not be built (see [`IndexThread::join`]).
     pub(super) fn wait(&self) -> Option<&evs::Index> {
-        self.index.wait().as_ref().ok()
+        self.index.wait().as_ref().ok()?.as_ref()
     }
 
-    pub(super) fn join(self) -> Result<evs::Index, FileError> {
+    pub(super) fn join(self) -> Built {
         let _ = self.thread.join();
         Arc::into_inner(self.index)
             .and_then(OnceLock::into_inner)
@@ -103,6 +109,20 @@ pub(super) fn index_stopped(path: &Path) -> FileError {
 /// Batches at least this large (in bytes, all together) are read while the snapshot is
 /// indexed; smaller ones read in a fraction of the scan's time, so they just scan.
 pub(super) const INDEX_FROM_BATCH_BYTES: u64 = 8 << 20;
+
+/// An indexed gzip snapshot's text is held in memory, up to this many bytes per byte of the
+/// batches (a workbook's rows take about as much once read), and at least
+/// [`HELD_AT_LEAST`]: memory follows the batch. A larger text is scanned once the batches
+/// are read, as without the index.
+const HELD_PER_BATCH_BYTE: u64 = 8;
+const HELD_AT_LEAST: u64 = 64 << 20;
+
+/// How much of a gzip snapshot's text an index may hold for these batches.
+pub(super) fn held_limit(batch_bytes: u64) -> u64 {
+    batch_bytes
+        .saturating_mul(HELD_PER_BATCH_BYTE)
+        .max(HELD_AT_LEAST)
+}
 
 pub(super) fn batch_bytes(config: &Config) -> u64 {
     config

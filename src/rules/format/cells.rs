@@ -192,13 +192,23 @@ pub(super) fn read_name<'a>(
 ) -> Val<Cow<'a, str>> {
     read_required(s, cell, column, |s, cell| {
         let name = collapse_whitespace(cell.text);
-        let length = name.chars().count();
-        let bad_char = name.chars().find(|c| !is_name_char(*c));
+        // ASCII names, nearly all, are read byte by byte.
+        let ascii = name.is_ascii();
+        let length = if ascii {
+            name.len()
+        } else {
+            name.chars().count()
+        };
         let problem = if cell.kind == CellKind::Error || cell.kind == CellKind::Number {
             Some("is not a name".to_string())
         } else if length > 50 {
             Some(format!("is {length} characters long; the limit is 50"))
         } else {
+            let bad_char = if ascii {
+                name.bytes().map(char::from).find(|c| !is_name_char(*c))
+            } else {
+                name.chars().find(|c| !is_name_char(*c))
+            };
             bad_char.map(|c| {
                 format!("contains {c:?}; names may have only letters, spaces, hyphens, apostrophes and periods")
             })

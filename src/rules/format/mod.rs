@@ -24,9 +24,10 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
     };
     let s = &mut sink;
 
+    let (action_cell, effective_cell) = (cell(Column::Action), cell(Column::EffectiveDate));
     let action = read_code(
         s,
-        cell(Column::Action),
+        action_cell,
         Column::Action,
         Code::S002,
         Action::parse,
@@ -80,12 +81,7 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
     let other_insurance = read_yes_no(s, cell(Column::OtherInsurance), Column::OtherInsurance);
     let nursing_facility = read_yes_no(s, cell(Column::NursingFacility), Column::NursingFacility);
     let zip = read_zip(s, cell(Column::ZipCode));
-    let effective = read_date(
-        s,
-        cell(Column::EffectiveDate),
-        Column::EffectiveDate,
-        ctx.is_1904,
-    );
+    let effective = read_date(s, effective_cell, Column::EffectiveDate, ctx.is_1904);
     let reason = read_reason(s, cell(Column::ReasonCode), &action);
     let submitter = read_id(s, cell(Column::SubmitterId), Column::SubmitterId);
 
@@ -96,8 +92,8 @@ pub fn parse_row<'a>(raw: &'a RawRow, ctx: &Context<'_>, out: &mut Vec<Finding>)
     }
     Record {
         source_row: raw.source_row,
-        action_text: cell(Column::Action).text,
-        effective_text: cell(Column::EffectiveDate).text,
+        action_text: action_cell.text,
+        effective_text: effective_cell.text,
         action,
         member_id,
         last_name,

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 pub use member::{Evs, OnDate};
 pub use propose::{ProposedRow, canonical_layout};
 
-use super::reconcile::name_key;
+use super::reconcile::same_name;
 use super::{CheckConfig, Code, Context};
 use crate::batch::Layout;
 use crate::evs::Snapshot;
@@ -387,7 +387,7 @@ fn identity_differs(roster: &RosterEntry, on: &OnDate<'_>) -> Option<String> {
     }
     if let Some(name) = &roster.last_name
         && !evs.last_name.is_empty()
-        && name_key(name) != name_key(&evs.last_name)
+        && !same_name(name, &evs.last_name)
     {
         differences.push(format!(
             "Last Name {name:?} differs from EVS ({:?})",
