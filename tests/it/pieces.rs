@@ -556,6 +556,59 @@ fn a_damaged_cell_table_is_refused_alike_in_pieces() {
     }
 }
 
+/// A sheet part whose bytes fail its CRC-32 (one letter of a name changed in the stored
+/// part: the XML is still well-formed): the zip reader says so only at the end of the part.
+/// Read in pieces, the cutter inflates to the end and meets it; the whole read stops at
+/// `</sheetData>` and meets it only if it reaches the last block. Either way, the same: the
+/// short part is refused (it cannot be inflated), the part with 3 MiB after its cell table
+/// is read (the whole read never gets to the end, the pieces read falls back to it).
+#[test]
+fn a_sheet_part_that_fails_its_crc_is_refused_alike_in_pieces() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let s = sheet();
+    let r = s.rows();
+    // After the cell table, nothing; or 3 MiB of a comment, beyond the whole read's blocks.
+    let tail = format!("<!-- {} -->", "x".repeat(3 << 20));
+    for (name, xml) in [
+        ("crc", s.with(&r)),
+        (
+            "crc-long-tail",
+            s.with(&r)
+                .replace("</worksheet>", &format!("{tail}</worksheet>")),
+        ),
+    ] {
+        let path = dir.path().join(format!("{name}.xlsx"));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut parts = raw::xlsx_parts(false, false);
+        parts.push((raw::SHEET_PART.into(), xml.into_bytes()));
+        for (part, data) in &parts {
+            zip.start_file(part.as_str(), stored).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = memchr::memmem::find(&bytes, b"Rivera").expect("a stored name");
+        bytes[at] = b'Q';
+        std::fs::write(&path, bytes).unwrap();
+        let whole = read_batch_in_pieces(&path, None, None);
+        if name == "crc" {
+            assert_eq!(outcome(&assert_pieces_alike(&path, None)), outcome(&whole));
+        } else {
+            // Not the smallest pieces: the cutter looks for a row tag in all it holds each
+            // time it grows a piece by the piece size, and 3 MiB without one grown a byte at a
+            // time is 10^12 bytes looked at.
+            for size in [Some(4096), Some(1 << 20), None] {
+                let pieces = read_batch_in_pieces(&path, None, size);
+                assert_eq!(outcome(&pieces), outcome(&whole), "{name}: {size:?}");
+            }
+            assert_eq!(outcome(&read_batch(&path, None)), outcome(&whole), "{name}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Rows out of order: the sorted re-read
 // ---------------------------------------------------------------------------------------
