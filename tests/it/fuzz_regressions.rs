@@ -102,13 +102,11 @@ fn xlsx_cell_in_a_row_past_the_last_is_a_damaged_workbook() {
 /// Found by sheet_rows once it read the sheet in pieces too (issue 13): a header row the
 /// assembler refuses (row 3: `Action` and `Member ID` only, F004's missing columns) before
 /// damage in the next row (`<x:row r="4"><</eet>`), within the whole read's first batch of
-/// rows. Read whole, the rows of that batch are dropped with the damage: "its XML is
-/// malformed". Read in pieces (3 bytes, from the input's length), the header row's piece is
-/// assembled first: "missing required column(s)". Kept apart from the inputs replayed above
-/// (`tests/fuzz/known/`) until the reader gives one outcome; see
-/// `pieces::an_earlier_rows_error_reads_alike_before_damage_in_pieces`.
+/// rows. The whole read dropped the rows of that batch with the damage ("its XML is
+/// malformed"), where the pieces read (3 bytes, from the input's length) assembled the
+/// header row's piece first ("missing required column(s)"). Both now say the first error
+/// in row order, F004; see `pieces::an_earlier_rows_error_reads_alike_before_damage_in_pieces`.
 #[test]
-#[ignore = "reader bug (issue 13): an earlier row's error in pieces against the damage whole"]
 fn sheet_rows_a_refused_header_row_before_damage_reads_alike_in_pieces() {
     checks::sheet_rows(&input(
         "known/sheet_rows",
