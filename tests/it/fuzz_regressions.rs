@@ -102,14 +102,20 @@ fn xlsx_cell_in_a_row_past_the_last_is_a_damaged_workbook() {
 /// Found by sheet_rows once it read the sheet in pieces too (issue 13): a header row the
 /// assembler refuses (row 3: `Action` and `Member ID` only, F004's missing columns) before
 /// damage in the next row (`<x:row r="4"><</eet>`), within the whole read's first batch of
-/// rows. The whole read dropped the rows of that batch with the damage ("its XML is
-/// malformed"), where the pieces read (3 bytes, from the input's length) assembled the
-/// header row's piece first ("missing required column(s)"). Both now say the first error
-/// in row order, F004; see `pieces::an_earlier_rows_error_reads_alike_before_damage_in_pieces`.
+/// rows. Read whole, the rows of that batch were dropped with the damage: "its XML is
+/// malformed". Read in pieces (3 bytes, from the input's length), the header row's piece was
+/// assembled first: "missing required column(s)". Now both say the first error in row order,
+/// F004.
 #[test]
 fn sheet_rows_a_refused_header_row_before_damage_reads_alike_in_pieces() {
-    checks::sheet_rows(&input(
-        "known/sheet_rows",
-        "header-refused-before-damage.xml",
-    ));
+    let data = input("sheet_rows", "header-refused-before-damage.xml");
+    checks::sheet_rows(&data);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, checks::xlsx_file(&data)).expect("written");
+    let error = cpbatch::batch::read_batch(&path, None).expect_err("refused");
+    assert!(
+        error.to_string().contains("missing required column(s)"),
+        "{error}"
+    );
 }

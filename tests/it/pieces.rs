@@ -17,7 +17,7 @@ use crate::raw;
 use cpbatch::FileError;
 use cpbatch::batch::xlsx::rows_of_xml;
 use cpbatch::batch::xlsx::sheet::parse_piece;
-use cpbatch::batch::{Batch, read_batch_in_pieces};
+use cpbatch::batch::{Batch, read_batch, read_batch_in_pieces};
 use proptest::prelude::*;
 use raw::RawXml;
 
@@ -704,12 +704,31 @@ fn an_earlier_rows_error_reads_alike_before_damage_in_pieces() {
         };
         *data = text.into_bytes();
     }
-    parts.push((raw::SHEET_PART.into(), s.with(&first).into_bytes()));
-    parts.push(("xl/worksheets/sheet2.xml".into(), s.with(&r).into_bytes()));
-    let path = dir.path().join("two-sheets.xlsx");
-    raw::write_zip(&path, &parts);
+    let two_sheets = |name: &str, first: &[&str]| {
+        let mut parts = parts.clone();
+        parts.push((raw::SHEET_PART.into(), s.with(first).into_bytes()));
+        parts.push(("xl/worksheets/sheet2.xml".into(), s.with(&r).into_bytes()));
+        let path = dir.path().join(name);
+        raw::write_zip(&path, &parts);
+        path
+    };
+    let path = two_sheets("two-sheets.xlsx", &first);
     let whole = read_batch_in_pieces(&path, None, None);
     assert_eq!(outcome(&assert_pieces_alike(&path, None)), outcome(&whole));
+    // The same at the size every run cuts pieces at (1 MiB), with 40 rows of 60 KB before
+    // the damage: `cpbatch validate` reads the second sheet (exit 0), and with
+    // CPBATCH_SHEET_READER=whole refuses the file (F001, exit 2).
+    let long = "x".repeat(60_000);
+    let filler: Vec<String> = (1..=40)
+        .map(|n| {
+            format!(r#"<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{long}</t></is></c></row>"#)
+        })
+        .collect();
+    let mut first: Vec<&str> = filler.iter().map(String::as_str).collect();
+    first.push("</foo>");
+    let path = two_sheets("two-long-sheets.xlsx", &first);
+    let whole = read_batch_in_pieces(&path, None, None);
+    assert_eq!(outcome(&read_batch(&path, None)), outcome(&whole));
 }
 
 // ---------------------------------------------------------------------------------------
