@@ -104,6 +104,9 @@ fn cut<P: Read>(mut part: P, piece_bytes: usize, free: &Receiver<Vec<u8>>, jobs:
     buf.clear();
     let mut seq = 0;
     let mut want = piece_bytes;
+    // Where the search for a row start resumes: the bytes before hold none (but the last
+    // few, whose tag may end in the bytes to come).
+    let mut searched = 0;
     loop {
         let before = buf.len();
         let read = (&mut part)
@@ -124,7 +127,7 @@ fn cut<P: Read>(mut part: P, piece_bytes: usize, free: &Receiver<Vec<u8>>, jobs:
             });
             return;
         }
-        match last_row_start(&buf) {
+        match last_row_start(&buf, searched) {
             Some(at) => {
                 let Ok(mut next) = free.recv() else { return };
                 next.clear();
@@ -142,21 +145,30 @@ fn cut<P: Read>(mut part: P, piece_bytes: usize, free: &Receiver<Vec<u8>>, jobs:
                 }
                 seq += 1;
                 buf = next;
+                searched = 0;
                 want = piece_bytes.max(buf.len() + piece_bytes / 2);
             }
             None if buf.len() >= MAX_PIECE_BYTES => {
                 let _ = jobs.send(Job::Uncut { seq });
                 return;
             }
-            None => want = buf.len() + piece_bytes,
+            None => {
+                searched = buf.len().saturating_sub(TAG_START);
+                want = buf.len() + piece_bytes;
+            }
         }
     }
 }
 
+/// The bytes of `row` and the byte after it, which tell a row tag.
+const TAG_START: usize = 4;
+
 /// Where the last row element of `buf` starts, after its first byte: a `<row` or
-/// `<prefix:row` followed by a space or the end of the tag.
-fn last_row_start(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind_iter(buf, b"row").find_map(|at| {
+/// `<prefix:row` followed by a space or the end of the tag, its name at `from` or later.
+fn last_row_start(buf: &[u8], from: usize) -> Option<usize> {
+    let from = from.min(buf.len());
+    memchr::memmem::rfind_iter(&buf[from..], b"row").find_map(|at| {
+        let at = from + at;
         let after = *buf.get(at + 3)?;
         if !matches!(after, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
             return None;
@@ -268,16 +280,20 @@ mod tests {
     #[test]
     fn cuts_are_made_before_a_row_tag_only() {
         let xml = b"<sheetData><row r=\"1\"><c><v>1</v></c></row><row r=\"2\"/></sheetData>";
-        assert_eq!(last_row_start(xml), Some(43));
+        assert_eq!(last_row_start(xml, 0), Some(43));
         assert_eq!(&xml[43..47], b"<row");
-        assert_eq!(last_row_start(b"<x:sheetData><x:row r=\"1\">"), Some(13));
-        assert_eq!(last_row_start(b"<a><row>"), Some(3));
+        assert_eq!(last_row_start(b"<x:sheetData><x:row r=\"1\">", 0), Some(13));
+        assert_eq!(last_row_start(b"<a><row>", 0), Some(3));
         // Not a row tag: an end tag, another element, a row at the very start of the buffer,
         // a tag cut off after its name.
-        assert_eq!(last_row_start(b"<a></row>"), None);
-        assert_eq!(last_row_start(b"<a><rowBreaks>"), None);
-        assert_eq!(last_row_start(b"<row r=\"1\">"), None);
-        assert_eq!(last_row_start(b"<a><row"), None);
-        assert_eq!(last_row_start(b"<a>:row "), None);
+        assert_eq!(last_row_start(b"<a></row>", 0), None);
+        assert_eq!(last_row_start(b"<a><rowBreaks>", 0), None);
+        assert_eq!(last_row_start(b"<row r=\"1\">", 0), None);
+        assert_eq!(last_row_start(b"<a><row", 0), None);
+        assert_eq!(last_row_start(b"<a>:row ", 0), None);
+        // Only names from `from` on: the bytes before were searched.
+        assert_eq!(last_row_start(b"<a><row ><b>", 5), None);
+        assert_eq!(last_row_start(b"<a><row ><b>", 4), Some(3));
+        assert_eq!(last_row_start(b"<a><x:row ><b>", 6), Some(3));
     }
 }
