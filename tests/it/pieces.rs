@@ -15,8 +15,8 @@ use crate::differential::{assert_pieces_alike, outcome};
 use crate::raw;
 
 use cpbatch::FileError;
+use cpbatch::batch::xlsx::parse_piece;
 use cpbatch::batch::xlsx::rows_of_xml;
-use cpbatch::batch::xlsx::sheet::parse_piece;
 use cpbatch::batch::{Batch, read_batch, read_batch_in_pieces};
 use proptest::prelude::*;
 use raw::RawXml;
@@ -128,7 +128,7 @@ fn pieces(xml: &str) -> Vec<&str> {
 }
 
 /// Whether the pieces of `xml` cut before every row tag settle its rows alone, as the
-/// pieces reader takes them: each parses apart from the rest (`sheet::parse_piece`), and
+/// pieces reader takes them: each parses apart from the rest (`xlsx::parse_piece`), and
 /// the cell table ends in one of them with the end tag of its start. When they do not, the
 /// reader must read the part whole: without that, it would take rows that are no rows, or
 /// number rows wrong, or end where the whole read refuses the part.

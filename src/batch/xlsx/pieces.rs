@@ -1,5 +1,5 @@
 //! A sheet part read on every core: one thread inflates it and cuts the XML into pieces at
-//! the start of row elements, worker threads parse the pieces (`sheet::parse_piece`, the
+//! the start of row elements, worker threads parse the pieces (`parse_piece`, the
 //! same parse as the whole part's), and the caller takes the parsed rows in piece order.
 //!
 //! A cut is made before a `<row` (or `<x:row`) tag. Outside the cell table's top level such
@@ -19,7 +19,8 @@ use std::io::Read;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use super::sheet::{ParsedRows, Piece, parse_piece};
+use super::sheet::{ParsedRows, RowState, find_sheet_data, parse_rows};
+use super::xml;
 
 /// The size pieces are cut at, once a row element starts.
 pub const PIECE_BYTES: usize = 1 << 20;
@@ -271,6 +272,52 @@ impl Iterator for InOrder {
         }
         Some(Ok(piece.rows))
     }
+}
+
+/// A piece of a sheet part parsed apart from the rest .
+#[derive(Debug, Default)]
+pub struct Piece {
+    pub rows: ParsedRows,
+    /// The name of the `<sheetData>` tag, in the piece that starts the part.
+    pub sheet_data: Option<String>,
+    /// The name of the end tag that closed the cell table in this piece, if one did.
+    pub end: Option<String>,
+}
+
+/// Parses a piece of a sheet part: the start of the part up to a row element (`head`), or a
+/// run of row elements from the start of one. `None` when the piece cannot be read apart
+/// from the rest of the part: it is damaged, it was cut inside an element (a `<row` in a
+/// comment or in a cell), or a row's number depends on the rows before it. The part is then
+/// read whole, which finds the rows (or says what is wrong) as it always does.
+pub fn parse_piece(bytes: &[u8], head: bool) -> Option<Piece> {
+    let mut xml = xml::Slice(xml::reader(bytes));
+    // A piece after the first holds the end of `<sheetData>` but not its start: the caller
+    // checks the name of a top-level end tag against the start's.
+    xml.0.config_mut().allow_unmatched_ends = true;
+    let sheet_data = if head {
+        Some(find_sheet_data(&mut xml).ok()?)
+    } else {
+        None
+    };
+    let mut state = RowState::of_piece(head);
+    let mut rows = ParsedRows::default();
+    parse_rows(
+        &mut xml,
+        &mut state,
+        &mut rows,
+        usize::MAX,
+        usize::MAX,
+        true,
+    )
+    .ok()?;
+    if state.depends {
+        return None;
+    }
+    Some(Piece {
+        rows,
+        sheet_data,
+        end: state.end,
+    })
 }
 
 #[cfg(test)]

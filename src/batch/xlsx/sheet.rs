@@ -119,12 +119,21 @@ pub struct RowState {
     /// A piece parsed apart from the rows before it: while `last` is `None`, it is unknown.
     unknown_before: bool,
     /// A row's number was taken from the unknown rows before (`unknown_before`).
-    depends: bool,
+    pub(super) depends: bool,
     /// The name of the end tag that closed the cell table, once met.
-    end: Option<String>,
+    pub(super) end: Option<String>,
 }
 
 impl RowState {
+    /// The state at the start of a piece: the part's first (`head`), or one after rows
+    /// parsed apart.
+    pub(super) fn of_piece(head: bool) -> RowState {
+        RowState {
+            unknown_before: !head,
+            ..RowState::default()
+        }
+    }
+
     /// The number of a row element with no number of its own: the row after the last.
     fn following(&mut self) -> u64 {
         if self.last.is_none() && self.unknown_before {
@@ -219,55 +228,6 @@ pub fn rows_of_xml(bytes: &[u8]) -> Result<ParsedRows, Damage> {
         !whole,
     )?;
     Ok(out)
-}
-
-/// A piece of a sheet part parsed apart from the rest (`super::pieces`).
-#[derive(Debug, Default)]
-pub struct Piece {
-    pub rows: ParsedRows,
-    /// The name of the `<sheetData>` tag, in the piece that starts the part.
-    pub sheet_data: Option<String>,
-    /// The name of the end tag that closed the cell table in this piece, if one did.
-    pub end: Option<String>,
-}
-
-/// Parses a piece of a sheet part: the start of the part up to a row element (`head`), or a
-/// run of row elements from the start of one. `None` when the piece cannot be read apart
-/// from the rest of the part: it is damaged, it was cut inside an element (a `<row` in a
-/// comment or in a cell), or a row's number depends on the rows before it. The part is then
-/// read whole, which finds the rows (or says what is wrong) as it always does.
-pub fn parse_piece(bytes: &[u8], head: bool) -> Option<Piece> {
-    let mut xml = xml::Slice(xml::reader(bytes));
-    // A piece after the first holds the end of `<sheetData>` but not its start: the caller
-    // checks the name of a top-level end tag against the start's.
-    xml.0.config_mut().allow_unmatched_ends = true;
-    let sheet_data = if head {
-        Some(find_sheet_data(&mut xml).ok()?)
-    } else {
-        None
-    };
-    let mut state = RowState {
-        unknown_before: !head,
-        ..RowState::default()
-    };
-    let mut rows = ParsedRows::default();
-    parse_rows(
-        &mut xml,
-        &mut state,
-        &mut rows,
-        usize::MAX,
-        usize::MAX,
-        true,
-    )
-    .ok()?;
-    if state.depends {
-        return None;
-    }
-    Some(Piece {
-        rows,
-        sheet_data,
-        end: state.end,
-    })
 }
 
 fn parse_row<'i>(
