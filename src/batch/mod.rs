@@ -200,8 +200,11 @@ fn read_batch_by<T: Send>(
     };
     let (origin, (layout, rows, width), results) = read.map_err(|failure| match failure {
         Failure::File(error) => error,
-        Failure::OutOfOrder | Failure::ReadWhole => {
+        Failure::OutOfOrder => {
             unreadable("its rows could not be put in order (an internal error)".into())
+        }
+        Failure::ReadWhole => {
+            unreadable("its sheet could not be read whole (an internal error)".into())
         }
     })?;
     Ok((
