@@ -23,6 +23,15 @@ pub fn lock() -> MutexGuard<'static, Live> {
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Makes a name (a file, a folder) under the registry's lock. The signal thread takes the
+/// lock and never lets it go, so once it has begun to remove the run's temporary paths no
+/// writer can make a name again: a folder made by `create_dir_all` inside a staging
+/// directory being removed would otherwise bring the staging directory back.
+pub fn making<T>(make: impl FnOnce() -> std::io::Result<T>) -> std::io::Result<T> {
+    let _live = lock();
+    make()
+}
+
 impl Live {
     pub fn add_temp(&mut self, path: &Path) {
         self.temps.push(path.to_path_buf());
@@ -52,8 +61,9 @@ impl Live {
     }
 }
 
-/// Removes a file or a directory tree. A writer thread may still be adding a file to a
-/// staging directory while it is removed: try again until it is gone.
+/// Removes a file or a directory tree. Names are made under the registry's lock, which the
+/// remover holds, so the tree cannot grow; a few tries cover a file system that is slow to
+/// let an entry go.
 pub fn remove_tree(path: &Path) {
     for _ in 0..50 {
         let removed = match std::fs::symlink_metadata(path) {

@@ -152,7 +152,8 @@ impl Publisher {
         let mut groups: Vec<(&[Step], &Path)> = Vec::new();
         for (steps, keep) in [(&out_steps, &keep_out), (&junit_steps, &keep_junit)] {
             if let Some(keep) = keep {
-                std::fs::create_dir(keep).map_err(|e| crate::report::output_error(keep, &e))?;
+                live::making(|| std::fs::create_dir(keep))
+                    .map_err(|e| crate::report::output_error(keep, &e))?;
                 groups.push((steps, keep));
             }
         }
@@ -252,7 +253,8 @@ pub fn write_file(
     let mut staging = staging_in(&dir)?;
     staging.write(Path::new("file"), path, write)?;
     let keep = staging.path().join(".old");
-    std::fs::create_dir(&keep).map_err(|e| crate::report::output_error(&keep, &e))?;
+    live::making(|| std::fs::create_dir(&keep))
+        .map_err(|e| crate::report::output_error(&keep, &e))?;
     let steps = place(&staging);
     let live = live::lock();
     let done = journal::run(&[(&steps, &keep)]);

@@ -63,7 +63,8 @@ impl Staging {
         if let Some(parent) = path.parent()
             && parent != self.path
         {
-            std::fs::create_dir_all(parent).map_err(|e| output_error(target, &e))?;
+            live::making(|| std::fs::create_dir_all(parent))
+                .map_err(|e| output_error(target, &e))?;
         }
         self.files.push((path.clone(), target.to_path_buf()));
         Ok(path)
@@ -105,12 +106,14 @@ impl Drop for Staging {
 }
 
 /// Creates a file that must not exist yet: never opened through an existing file or a
-/// symlink planted under its name.
+/// symlink planted under its name. Made under the registry's lock (see [`live::making`]).
 pub fn create_new(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+    live::making(|| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    })
 }
 
 /// Removes what killed runs left in `dir`: staging directories no live run holds (their
@@ -147,4 +150,41 @@ fn is_old_partial(name: &str, reports: &[&str]) -> bool {
             .and_then(|pid| pid.strip_prefix('.'))
             .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signal thread removes the temporary paths holding the registry's lock and ends
+    /// the process without letting it go: while it is held, no writer may make a name, or
+    /// a folder made inside a staging directory being removed brings it back.
+    #[test]
+    fn no_name_is_made_in_a_staging_directory_while_the_registry_is_locked() {
+        let root = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new_in(root.path()).unwrap();
+        let inside = staging.path().to_path_buf();
+        let held = live::lock();
+        let (made_tx, made_rx) = std::sync::mpsc::channel();
+        let writer = std::thread::spawn(move || {
+            let path = staging
+                .file(Path::new("a/accepted.csv"), Path::new("unused"))
+                .unwrap();
+            create_new(&path).unwrap();
+            made_tx.send(()).unwrap();
+            staging
+        });
+        let waited = made_rx.recv_timeout(std::time::Duration::from_millis(300));
+        assert!(
+            waited.is_err(),
+            "a name was made while the registry was locked"
+        );
+        assert!(!inside.join("a").exists());
+        drop(held);
+        made_rx.recv().unwrap();
+        let staging = writer.join().unwrap();
+        assert!(inside.join("a/accepted.csv").is_file());
+        drop(staging);
+        assert!(!inside.exists());
+    }
 }
