@@ -114,9 +114,10 @@ pub(super) struct Busy {
 }
 
 impl BusyTimes {
-    fn add(counter: &AtomicU64, since: Instant) {
-        let micros = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
-        counter.fetch_add(micros, Ordering::Relaxed);
+    fn add(&self, times: Times) {
+        let micros = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.scan.fetch_add(micros(times.scan), Ordering::Relaxed);
+        self.check.fetch_add(micros(times.check), Ordering::Relaxed);
     }
 
     fn now(&self) -> Busy {
@@ -130,16 +131,52 @@ impl BusyTimes {
 impl Streaming<'_> {
     /// One outcome per row, or none when the snapshot could not be read (the run then
     /// stops with that error once the batches are read).
+    ///
+    /// While the file is read, a chunk is checked on this thread, leaving the reader its
+    /// cores (it sets the pace). The chunks left once it is read (every chunk of a large
+    /// workbook, whose snapshot index is built while it is read) are cut in parts, and each
+    /// part's members' lines are read and its rows checked on every core: the lines are read
+    /// with one `pread` per member, and done on one thread they left the other core idle.
     fn check(&self, chunk: batch::RowChunk<'_>) -> Vec<RowOutcome> {
+        if !chunk.read_done {
+            let (outcomes, times) = self.check_rows(&chunk, chunk.rows);
+            self.busy.add(times);
+            return outcomes;
+        }
+        let started = Instant::now();
+        let parts: Vec<(Vec<RowOutcome>, Times)> = self.pool.install(|| {
+            chunk
+                .rows
+                .par_chunks(PART_ROWS)
+                .map(|rows| self.check_rows(&chunk, rows))
+                .collect()
+        });
+        // Busy time on several cores at once, shared out as the cores spent it.
+        let spent = parts
+            .iter()
+            .fold(Times::default(), |sum, (_, t)| sum.plus(*t));
+        self.busy.add(spent.scaled_to(started.elapsed()));
+        parts
+            .into_iter()
+            .flat_map(|(outcomes, _)| outcomes)
+            .collect()
+    }
+
+    /// The outcomes of `rows` (of `chunk`), and the time spent reading their lines and
+    /// checking them.
+    fn check_rows(
+        &self,
+        chunk: &batch::RowChunk<'_>,
+        rows: &[batch::RawRow],
+    ) -> (Vec<RowOutcome>, Times) {
         let started = Instant::now();
         let snapshot = match self.index {
             None => None,
             Some(thread) => {
                 let Some(index) = thread.wait() else {
-                    return Vec::new();
+                    return (Vec::new(), Times::default());
                 };
-                let mut members = chunk
-                    .rows
+                let mut members = rows
                     .iter()
                     .filter_map(|row| member_id(row, chunk.layout))
                     .collect();
@@ -154,12 +191,12 @@ impl Streaming<'_> {
                         if let Ok(mut failed) = self.failed.lock() {
                             failed.get_or_insert(error);
                         }
-                        return Vec::new();
+                        return (Vec::new(), Times::default());
                     }
                 }
             }
         };
-        BusyTimes::add(&self.busy.scan, started);
+        let scan = started.elapsed();
         let started = Instant::now();
         let ctx = Context {
             reference: self.reference,
@@ -168,21 +205,41 @@ impl Streaming<'_> {
             is_1904: chunk.is_1904,
             evs: snapshot.as_ref(),
         };
-        // While the file is read, leave the reader its core (it sets the pace); the rows
-        // left once it is read (many, after a fast CSV read) use every core.
-        let outcomes = if chunk.read_done {
-            self.pool.install(|| {
-                chunk
-                    .rows
-                    .par_iter()
-                    .map(|row| check_row(row, &ctx))
-                    .collect()
-            })
-        } else {
-            chunk.rows.iter().map(|row| check_row(row, &ctx)).collect()
-        };
-        BusyTimes::add(&self.busy.check, started);
-        outcomes
+        let outcomes = rows.iter().map(|row| check_row(row, &ctx)).collect();
+        let check = started.elapsed();
+        (outcomes, Times { scan, check })
+    }
+}
+
+/// Rows checked as one part once the file is read: enough that reading their members'
+/// lines is not dominated by starting a task, few enough that every core gets parts.
+const PART_ROWS: usize = 1024;
+
+/// Time spent reading snapshot lines and checking rows.
+#[derive(Default, Clone, Copy)]
+struct Times {
+    scan: std::time::Duration,
+    check: std::time::Duration,
+}
+
+impl Times {
+    fn plus(self, other: Times) -> Times {
+        Times {
+            scan: self.scan + other.scan,
+            check: self.check + other.check,
+        }
+    }
+
+    /// The same shares of `wall`.
+    fn scaled_to(self, wall: std::time::Duration) -> Times {
+        let total = (self.scan + self.check).as_secs_f64();
+        if total == 0.0 {
+            return Times::default();
+        }
+        Times {
+            scan: wall.mul_f64(self.scan.as_secs_f64() / total),
+            check: wall.mul_f64(self.check.as_secs_f64() / total),
+        }
     }
 }
 
