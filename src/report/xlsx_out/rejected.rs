@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use rust_xlsxwriter::{Note, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Note, Worksheet, XlsxError};
 
 use super::{
     MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, Styles, clip, errors_height, excel_date, header_row,
@@ -115,7 +115,11 @@ fn coded_columns(
     text_columns: &[usize],
 ) -> Result<(), XlsxError> {
     for col in 0..columns.headers.len() {
-        let format = if text_columns.contains(&col) {
+        let format = if col == columns.source_col {
+            &styles.whole
+        } else if col == columns.errors_col {
+            &styles.wrap
+        } else if text_columns.contains(&col) {
             &styles.text
         } else {
             &styles.plain
@@ -131,6 +135,22 @@ fn coded_columns(
             sheet.add_data_validation(1, c, LAST_ROW, c, &validation)?;
         }
     }
+    Ok(())
+}
+
+/// Writes a text cell, cut to what a cell holds, in `format` or else in its column's.
+fn write_text(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
+    let text = clip(text);
+    match format {
+        Some(format) => sheet.write_string_with_format(row, col, text.as_ref(), format)?,
+        None => sheet.write_string(row, col, text.as_ref())?,
+    };
     Ok(())
 }
 
@@ -211,73 +231,57 @@ pub fn write_rejected(
                 let marked = marks.contains_key(&col);
                 let as_text = text_columns.contains(&col);
                 let c = col as u16;
+                // A cell of the column's own format is written with none: the column's
+                // applies, and rust_xlsxwriter looks a cell's format up by hashing all of it.
                 let (plain, text, date) = if marked {
-                    (&styles.error, &styles.error_text, &styles.error_date)
+                    (
+                        Some(&styles.error),
+                        Some(&styles.error_text),
+                        &styles.error_date,
+                    )
                 } else {
-                    (&styles.plain, &styles.text, &styles.date)
+                    (None, None, &styles.date)
                 };
+                let column_format = if as_text { text } else { plain };
                 match cell.kind {
                     CellKind::Empty if marked => {
-                        sheet.write_blank(r, c, plain)?;
+                        sheet.write_blank(r, c, &styles.error)?;
                     }
                     CellKind::Empty => {}
                     CellKind::Number if !as_text => match cell.text.parse::<f64>() {
                         Ok(number) => {
-                            sheet.write_number_with_format(r, c, number, plain)?;
+                            match plain {
+                                Some(format) => {
+                                    sheet.write_number_with_format(r, c, number, format)?
+                                }
+                                None => sheet.write_number(r, c, number)?,
+                            };
                         }
-                        Err(_) => {
-                            sheet.write_string_with_format(
-                                r,
-                                c,
-                                clip(cell.text).as_ref(),
-                                plain,
-                            )?;
-                        }
+                        Err(_) => write_text(sheet, r, c, cell.text, plain)?,
                     },
                     CellKind::Date if !as_text => match crate::model::parse_text_date(cell.text) {
                         Ok(day) => {
                             sheet.write_datetime_with_format(r, c, excel_date(day)?, date)?;
                         }
-                        Err(_) => {
-                            sheet.write_string_with_format(
-                                r,
-                                c,
-                                clip(cell.text).as_ref(),
-                                plain,
-                            )?;
-                        }
+                        Err(_) => write_text(sheet, r, c, cell.text, plain)?,
                     },
                     CellKind::Bool if !as_text => {
-                        sheet.write_boolean_with_format(r, c, cell.text == "TRUE", plain)?;
+                        let value = cell.text == "TRUE";
+                        match plain {
+                            Some(format) => sheet.write_boolean_with_format(r, c, value, format)?,
+                            None => sheet.write_boolean(r, c, value)?,
+                        };
                     }
-                    _ if as_text => {
-                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), text)?;
-                    }
-                    _ => {
-                        sheet.write_string_with_format(r, c, clip(cell.text).as_ref(), plain)?;
-                    }
+                    _ => write_text(sheet, r, c, cell.text, column_format)?,
                 }
                 if let Some(messages) = marks.get(&col).filter(|_| with_notes) {
                     sheet.insert_note(r, c, &note(messages))?;
                 }
             }
-            sheet.write_number_with_format(
-                r,
-                source_col as u16,
-                f64::from(raw.source_row),
-                &styles.whole,
-            )?;
-            let errors_format = if row_errors.is_empty() {
-                &styles.wrap
-            } else {
-                &styles.error_wrap
-            };
-            sheet.write_string_with_format(
-                r,
-                errors_col as u16,
-                clip(&all.join("\n")).as_ref(),
-                errors_format,
-            )?;
+            // Both columns have these formats as their own (`coded_columns`).
+            sheet.write_number(r, source_col as u16, f64::from(raw.source_row))?;
+            let errors_format = (!row_errors.is_empty()).then_some(&styles.error_wrap);
+            write_text(sheet, r, errors_col as u16, &all.join("\n"), errors_format)?;
             if !row_errors.is_empty() && with_notes {
                 sheet.insert_note(r, errors_col as u16, &note(&row_errors))?;
             }
