@@ -9,7 +9,8 @@ use std::fmt::Write;
 /// DEL, `\u{85}` for the C1 controls and the Unicode marks that reorder or hide text (bidi
 /// overrides and isolates, zero-width marks, line and paragraph separators).
 pub fn escaped(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    // Printable ASCII, as nearly every line is, needs no escape: checked a byte at a time.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

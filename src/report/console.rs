@@ -9,25 +9,42 @@ use crate::shown::escaped;
 
 /// `FILE:ROW: CODE severity [Column] message`; a file-level finding has no row.
 pub fn finding_line(path: &str, finding: &Finding) -> String {
-    let location = match finding.source_row {
-        Some(row) => format!("{path}:{row}:"),
-        None => format!("{path}:"),
-    };
-    format!("{location} {}", finding_text(finding))
+    let mut line = String::new();
+    push_finding_line(&mut line, path, finding);
+    line
+}
+
+/// Appends [`finding_line`] to `out`: the console writes a line for every finding of a
+/// million-row batch, into one buffer.
+fn push_finding_line(out: &mut String, path: &str, finding: &Finding) {
+    out.push_str(path);
+    out.push(':');
+    if let Some(row) = finding.source_row {
+        crate::report::tables::push_decimal(out, row.into(), 1);
+        out.push(':');
+    }
+    out.push(' ');
+    push_finding_text(out, finding);
 }
 
 /// `CODE severity [Column] message`: a finding without its location.
 pub fn finding_text(finding: &Finding) -> String {
-    let column = finding
-        .column
-        .map(|c| format!(" [{}]", c.header()))
-        .unwrap_or_default();
-    format!(
-        "{} {}{column} {}",
-        finding.code,
-        finding.severity().as_str(),
-        finding.message
-    )
+    let mut text = String::new();
+    push_finding_text(&mut text, finding);
+    text
+}
+
+fn push_finding_text(out: &mut String, finding: &Finding) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{} {}", finding.code, finding.severity().as_str());
+    if let Some(column) = finding.column {
+        out.push_str(" [");
+        out.push_str(column.header());
+        out.push(']');
+    }
+    out.push(' ');
+    out.push_str(&finding.message);
 }
 
 /// `N rows: A accepted, R rejected (T transfers)`.
@@ -56,8 +73,12 @@ pub fn print(
             .file_findings
             .iter()
             .chain(judged.outcomes.iter().flat_map(|o| o.findings.iter()));
+        let mut line = String::new();
         for finding in all {
-            writeln!(out, "{}", escaped(&finding_line(path, finding)))?;
+            line.clear();
+            push_finding_line(&mut line, path, finding);
+            out.write_all(escaped(&line).as_bytes())?;
+            out.write_all(b"\n")?;
         }
     }
     let summary = summary_line(judged);
