@@ -23,6 +23,7 @@ pub mod error;
 pub mod evs;
 pub mod judge;
 pub mod model;
+pub mod panics;
 pub mod reference;
 pub mod report;
 pub mod rules;

@@ -5,6 +5,7 @@ use clap::Parser;
 use cpbatch::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    cpbatch::panics::install_hook();
     let cli = Cli::parse();
     // Ctrl-C or SIGTERM removes the run's temporary files and ends it, 130 or 143.
     if let Err(e) = cpbatch::report::publish::clean_up_on_signals() {

@@ -163,6 +163,72 @@ fn a_full_disk_leaves_the_old_reports_whole() {
     drop(mount);
 }
 
+/// A tmpfs of `size` mounted on a new directory `name` of `dir`, or the test fails (it needs
+/// root, as CI runs).
+fn tmpfs(dir: &Path, name: &str, size: &str) -> Mount {
+    let at = dir.join(name);
+    std::fs::create_dir(&at).unwrap();
+    assert!(
+        succeeds(
+            Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+                .arg(&at),
+        ),
+        "cannot mount a tmpfs here: this test needs root (as CI runs)"
+    );
+    Mount(at)
+}
+
+/// A full disk under the workbook writer alone (`--format xlsx`): rust_xlsxwriter panics when
+/// a write to a sheet's temporary file fails; that is a clean failure in cpbatch's words, and
+/// no library text (the panic's) reaches stderr.
+#[test]
+fn a_full_disk_under_the_workbook_writer_is_a_clean_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = tmpfs(dir.path(), "out", "1m");
+    let out = mount.0.clone();
+    let large = dir.path().join("large.xlsx");
+    write_batch(&large, 20_000, 1000);
+    let run = validate(&large, &out, &["--format", "xlsx"]);
+    assert_failed_cleanly(&run, &out, &BTreeMap::new(), "No space left on device");
+    for library in ["rust_xlsxwriter", "xml file", "Os {"] {
+        assert!(!run.stderr.contains(library), "{}", run.stderr);
+    }
+    drop(mount);
+}
+
+/// A temporary directory with no room (a small `/tmp`): the workbooks' rows wait beside the
+/// reports, in `--out`'s staging directory, not in `TMPDIR`, and every report is written.
+#[test]
+fn a_full_tmpdir_does_not_stop_the_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = tmpfs(dir.path(), "tmp", "16k");
+    let batch = dir.path().join("batch.xlsx");
+    write_batch(&batch, 5_000, 1000);
+    let out = dir.path().join("out");
+    let args = [
+        "validate".to_string(),
+        batch.display().to_string(),
+        "--as-of".into(),
+        AS_OF.into(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_cpbatch"))
+        .args(&args)
+        .env("TMPDIR", &mount.0)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_conserved(&out, 5_000);
+    for report in ["accepted.xlsx", "rejected.xlsx", "transfers.xlsx"] {
+        assert!(out.join(report).is_file(), "{report} missing: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(&mount.0).unwrap().count(), 0);
+    drop(mount);
+}
+
 /// A read-only output directory. Permissions do not stop root: as root (CI), cpbatch runs
 /// as `nobody`.
 #[test]

@@ -179,7 +179,7 @@ pub fn write_rejected(
         .collect();
     let lists = lists(reference);
 
-    let mut workbook = workbook(as_of)?;
+    let mut workbook = workbook(as_of, path)?;
     let sample = rejected.iter().map(|i| {
         let raw = &batch.rows[*i];
         columns
