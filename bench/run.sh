@@ -3,6 +3,8 @@
 # median wall time and peak RSS:
 #   floors  (a) floor_calamine: only reads every cell of the batch with calamine,
 #           (i) floor_inflate:  only inflates the batch's sheet XML and counts its `<row`s,
+#           (q) floor_quickxml: (i) and quick-xml's bare event loop over the pieces, on every
+#                               core: the least a reader bound to quick-xml spends,
 #           (b) floor_csv:      only reads every record of the snapshot with csv's ByteRecord;
 #   (c)     cpbatch validate BATCH --evs SNAPSHOT --format csv --out DIR.
 # Workloads and the targets they are held to (issue 13):
@@ -23,7 +25,7 @@ RUNS=${RUNS:-3}
 DATA=${DATA:-bench/data}
 WHICH=${1:-ALL}
 cargo build --quiet --release --bin cpbatch --example gen_data --example floor_calamine \
-  --example floor_csv --example floor_inflate
+  --example floor_csv --example floor_inflate --example floor_quickxml
 BIN=target/release
 mkdir -p "$DATA"
 [ -f "$DATA/evs.csv" ] || $BIN/examples/gen_data snapshot "$DATA/evs.csv" --members 2500000
@@ -100,6 +102,7 @@ measure_once() {
 }
 floor_a() { measure_once "a-$1" $BIN/examples/floor_calamine "$2"; }
 floor_i() { measure_once "i-$1" $BIN/examples/floor_inflate "$2"; }
+floor_q() { measure_once "q-$1" $BIN/examples/floor_quickxml "$2"; }
 floor_b() { measure_once "b-${1:-evs.csv}" $BIN/examples/floor_csv "$DATA/${1:-evs.csv}"; }
 # cpbatch validate: NAME BATCH FORMAT [SNAPSHOT]; the reports go to $DATA/out-NAME-FORMAT.
 validate() {
@@ -115,22 +118,24 @@ stages() {
 # A workload: NAME BATCH ROWS. Prints the floors, cpbatch, the ratios and their targets.
 workload() {
   local name=$1 batch=$2 rows=$3
-  local a i b c
+  local a i q b c
   a=$(floor_a "$name" "$batch")
   i=$(floor_i "$name" "$batch")
+  q=$(floor_q "$name" "$batch")
   b=$(floor_b)
   c=$(validate "$name" "$batch" csv)
-  python3 - "$name" "$rows" "$a" "$i" "$b" "$c" <<'PY'
+  python3 - "$name" "$rows" "$a" "$i" "$b" "$c" "$q" <<'PY'
 import sys
 name, rows = sys.argv[1], int(sys.argv[2])
 # Walls are read to 0.01 s (at least that, so that a tiny data set divides).
-(aw, am), (iw, im), (bw, bm), (cw, cm) = [
-    (max(float(w), 0.01), float(m)) for w, m in (s.split() for s in sys.argv[3:7])]
+(aw, am), (iw, im), (bw, bm), (cw, cm), (qw, qm) = [
+    (max(float(w), 0.01), float(m)) for w, m in (s.split() for s in sys.argv[3:8])]
 def check(value, target, unit=""):
     return f"(target <= {target}{unit}: {'ok' if value <= target else 'OVER'})"
 print(f"{name}: {rows:,} rows  (median of runs; peak RSS)")
 print(f"  (a) calamine floor   {aw:7.2f} s  {am:6.0f} MB")
 print(f"  (i) inflate floor    {iw:7.2f} s  {im:6.0f} MB")
+print(f"  (q) quick-xml floor  {qw:7.2f} s  {qm:6.0f} MB")
 print(f"  (b) csv floor        {bw:7.2f} s  {bm:6.0f} MB")
 print(f"  (c) cpbatch          {cw:7.2f} s  {cm:6.0f} MB   {rows / cw:,.0f} rows/s")
 print(f"  c/(a+b) = {cw / (aw + bw):.2f}   c/b = {cw / bw:.2f}", end="")
@@ -138,6 +143,7 @@ print(f" {check(cw / bw, 0.9)}" if rows < 100_000 else "")
 if rows >= 100_000:
     print(f"  c/(i+b) = {cw / (iw + bw):.2f} {check(cw / (iw + bw), 4)}   "
           f"peak RSS {cm:.0f} MB {check(cm, 1024, ' MB')}")
+    print(f"  q/(i+b) = {qw / (iw + bw):.2f} (quick-xml's loop alone)   c/(q+b) = {cw / (qw + bw):.2f}")
 PY
   stages "$name"
 }
