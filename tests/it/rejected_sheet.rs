@@ -556,3 +556,40 @@ fn rejected_workbook_checked_again_as_it_is_then_fixed_from_its_drop_downs_is_ac
         assert_eq!(read_report(&done.join("accepted.csv")).1.len(), 5);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Excel's cell limit
+// ---------------------------------------------------------------------------------------
+
+/// A cell holds 32,767 UTF-16 units. A value that a CSV batch can hold and a cell cannot (here
+/// 20,000 emoji, two units each) is cut to fit, saying so, and the workbook is written: a cut
+/// counted in characters let the mark push it over, and rust_xlsxwriter refused the report.
+#[test]
+fn a_value_longer_than_a_cell_holds_in_utf16_units_is_cut_to_fit_and_marked() {
+    let dir = TempDir::new().unwrap();
+    let batch = dir.path().join("wide.csv");
+    let wide = "\u{1F600}".repeat(20_000);
+    write_csv(
+        &batch,
+        &[
+            row_with(&[("Last Name", &wide)]),
+            row_with(&[("Member ID", "100000000002")]),
+        ],
+    );
+    let out = dir.path().join("out");
+    let run = run_ok(&batch, &out);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let (_, sheet) = read_sheet(&out.join("rejected.xlsx"), "Rejected");
+    let col = header_of(&sheet)
+        .iter()
+        .position(|h| h == "Last Name")
+        .unwrap();
+    let cell = text_of(&sheet[1][col]);
+    assert!(
+        cell.ends_with(" [cut at Excel's cell limit]"),
+        "{}",
+        cell.len()
+    );
+    assert!(cell.encode_utf16().count() <= 32_767);
+    assert!(cell.starts_with(&"\u{1F600}".repeat(16_000)));
+}

@@ -23,15 +23,21 @@ const MAX_ROWS: usize = 1_048_575;
 const MAX_COLUMNS: usize = 16_384;
 const MAX_CELL_CHARS: usize = 32_767;
 
-/// Text cut to what an Excel cell holds, saying so, rather than refusing the whole report.
+/// Text cut to what an Excel cell holds (32,767 UTF-16 units), saying so, rather than
+/// refusing the whole report.
 fn clip(text: &str) -> Cow<'_, str> {
     const MARK: &str = " [cut at Excel's cell limit]";
-    match text.char_indices().nth(MAX_CELL_CHARS / 2) {
-        // Cheap test first; UTF-16 units can be twice the chars, so the cut is conservative.
-        None => Cow::Borrowed(text),
-        Some(_) if text.encode_utf16().count() <= MAX_CELL_CHARS => Cow::Borrowed(text),
-        Some((cut, _)) => Cow::Owned(format!("{}{MARK}", &text[..cut])),
+    // A char takes at least as many UTF-8 bytes as UTF-16 units: a short text fits.
+    if text.len() <= MAX_CELL_CHARS || text.encode_utf16().count() <= MAX_CELL_CHARS {
+        return Cow::Borrowed(text);
     }
+    // A char is at most two UTF-16 units: this many chars and the mark fit.
+    let keep = (MAX_CELL_CHARS - MARK.len()) / 2;
+    let cut = text
+        .char_indices()
+        .nth(keep)
+        .map_or(text.len(), |(at, _)| at);
+    Cow::Owned(format!("{}{MARK}", &text[..cut]))
 }
 
 /// Sheet names of a report that spans several sheets: `Accepted`, `Accepted (2)`, …
@@ -309,4 +315,28 @@ fn column_kind(sample: impl Iterator<Item = Option<Kind>>) -> Option<Kind> {
     let mut kinds = sample.flatten();
     let first = kinds.next()?;
     kinds.all(|k| k == first).then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_CELL_CHARS, clip};
+    use std::borrow::Cow;
+
+    #[test]
+    fn clip_keeps_what_a_cell_holds_and_cuts_the_rest_with_a_mark() {
+        let fits = "A".repeat(MAX_CELL_CHARS);
+        assert!(matches!(clip(&fits), Cow::Borrowed(_)));
+        // Two UTF-16 units each: 16,383 of them fit, 20,000 do not.
+        let wide_fits = "\u{1F600}".repeat(MAX_CELL_CHARS / 2);
+        assert!(matches!(clip(&wide_fits), Cow::Borrowed(_)));
+        for long in ["A".repeat(MAX_CELL_CHARS + 1), "\u{1F600}".repeat(20_000)] {
+            let cut = clip(&long);
+            assert!(
+                cut.encode_utf16().count() <= MAX_CELL_CHARS,
+                "{}",
+                cut.len()
+            );
+            assert!(cut.ends_with(" [cut at Excel's cell limit]"));
+        }
+    }
 }
