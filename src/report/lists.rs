@@ -211,7 +211,7 @@ pub fn write_lists_sheet(
         sheet.set_column_width(c, (widest + 2).clamp(8, 50) as f64)?;
         sheet.write_string_with_format(0, c, list.header, header)?;
         for (row, value) in list.values.iter().enumerate() {
-            sheet.write_string(row as u32 + 1, c, value)?;
+            sheet.write_string(row as u32 + 1, c, super::xlsx_out::clip(value).as_ref())?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;

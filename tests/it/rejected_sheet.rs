@@ -593,3 +593,35 @@ fn a_value_longer_than_a_cell_holds_in_utf16_units_is_cut_to_fit_and_marked() {
     assert!(cell.encode_utf16().count() <= 32_767);
     assert!(cell.starts_with(&"\u{1F600}".repeat(16_000)));
 }
+
+/// The batch's own column headers go into `rejected.xlsx` as they are: one longer than a cell
+/// holds is cut to fit there too, and the workbook is written.
+#[test]
+fn a_header_longer_than_a_cell_holds_is_cut_to_fit() {
+    let dir = TempDir::new().unwrap();
+    let batch = dir.path().join("wide-header.csv");
+    let wide = "\u{1F600}".repeat(20_000);
+    let mut writer = csv::Writer::from_path(&batch).unwrap();
+    let mut header: Vec<&str> = HEADERS.to_vec();
+    header.push(&wide);
+    writer.write_record(&header).unwrap();
+    let row = row_with(&[("Medicare", "MAYBE")]);
+    let mut record: Vec<String> = HEADERS
+        .iter()
+        .map(|h| row.get(h).cloned().unwrap_or_default())
+        .collect();
+    record.push("kept".into());
+    writer.write_record(&record).unwrap();
+    writer.flush().unwrap();
+    let out = dir.path().join("out");
+    let run = run_ok(&batch, &out);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let (_, sheet) = read_sheet(&out.join("rejected.xlsx"), "Rejected");
+    let headers = header_of(&sheet);
+    let cut = headers
+        .iter()
+        .find(|h| h.starts_with('\u{1F600}'))
+        .expect("the long header is kept");
+    assert!(cut.ends_with(" [cut at Excel's cell limit]"));
+    assert!(cut.encode_utf16().count() <= 32_767);
+}

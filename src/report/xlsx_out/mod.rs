@@ -25,7 +25,7 @@ const MAX_CELL_CHARS: usize = 32_767;
 
 /// Text cut to what an Excel cell holds (32,767 UTF-16 units), saying so, rather than
 /// refusing the whole report.
-fn clip(text: &str) -> Cow<'_, str> {
+pub(crate) fn clip(text: &str) -> Cow<'_, str> {
     const MARK: &str = " [cut at Excel's cell limit]";
     // A char takes at least as many UTF-8 bytes as UTF-16 units: a short text fits.
     if text.len() <= MAX_CELL_CHARS || text.encode_utf16().count() <= MAX_CELL_CHARS {
@@ -145,7 +145,7 @@ fn header_row(
 ) -> Result<(), XlsxError> {
     for (col, (header, width)) in headers.iter().zip(widths).enumerate() {
         sheet.set_column_width(col as u16, *width)?;
-        sheet.write_string_with_format(0, col as u16, header, &styles.header)?;
+        sheet.write_string_with_format(0, col as u16, clip(header).as_ref(), &styles.header)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     // Printed: landscape, one page wide, the header on every page.
