@@ -1,22 +1,14 @@
 //! Benchmark floor (issue 13): inflates the largest worksheet part of a workbook (zip with
 //! zlib-rs, as cpbatch's reader does) and counts its `<row` tags with memchr, and does
 //! nothing else: the least any reader of the sheet must do. `floor_inflate FILE.xlsx`
+#[path = "common/sheet_part.rs"]
+mod sheet_part;
+
 use std::io::Read;
 
 fn main() {
     let path = std::env::args().nth(1).expect("a workbook path");
-    let file = std::fs::File::open(&path).expect("open the workbook");
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).expect("a zip archive");
-    let sheet = (0..archive.len())
-        .filter_map(|i| {
-            let entry = archive.by_index_raw(i).ok()?;
-            let name = entry.name().ok()?.to_string();
-            (name.starts_with("xl/worksheets/") && name.ends_with(".xml"))
-                .then(|| (entry.size(), i))
-        })
-        .max()
-        .map(|(_, i)| i)
-        .expect("a worksheet part");
+    let (mut archive, sheet) = sheet_part::largest_sheet(&path);
     let mut part = archive.by_index(sheet).expect("the worksheet part");
     let finder = memchr::memmem::Finder::new(b"<row");
     let mut buf = vec![0u8; 1 << 20];

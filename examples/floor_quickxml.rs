@@ -4,6 +4,9 @@
 //! does; one thread per core reads each piece's events with quick-xml's borrowing reader
 //! (cpbatch's settings) and counts its row elements. No cell is looked at: this is the least
 //! a reader bound to quick-xml spends on the sheet. `floor_quickxml FILE.xlsx`
+#[path = "common/sheet_part.rs"]
+mod sheet_part;
+
 use std::io::Read;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -12,18 +15,7 @@ const PIECE: usize = 1 << 20;
 
 fn main() {
     let path = std::env::args().nth(1).expect("a workbook path");
-    let file = std::fs::File::open(&path).expect("open the workbook");
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).expect("a zip archive");
-    let sheet = (0..archive.len())
-        .filter_map(|i| {
-            let entry = archive.by_index_raw(i).ok()?;
-            let name = entry.name().ok()?.to_string();
-            (name.starts_with("xl/worksheets/") && name.ends_with(".xml"))
-                .then(|| (entry.size(), i))
-        })
-        .max()
-        .map(|(_, i)| i)
-        .expect("a worksheet part");
+    let (mut archive, sheet) = sheet_part::largest_sheet(&path);
     let mut part = archive.by_index(sheet).expect("the worksheet part");
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (pieces, jobs) = sync_channel::<Vec<u8>>(2 * workers);
