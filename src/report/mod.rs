@@ -84,19 +84,6 @@ pub struct Destination<'a> {
     pub dir: PathBuf,
 }
 
-/// Why a workbook was not written when its writer (rust_xlsxwriter) stopped with a panic, as
-/// it does when a write to a sheet's temporary file fails: a full disk, when the disk had no
-/// room left as it stopped (its message is a library's, never shown).
-fn writer_stopped(caught: crate::panics::Caught) -> String {
-    const ROOM: u64 = 1 << 20;
-    match caught.free_bytes {
-        Some(free) if free < ROOM => {
-            "No space left on device (the workbook's rows could not be written)".into()
-        }
-        _ => "the workbook writer stopped unexpectedly".into(),
-    }
-}
-
 /// Stages every report of one batch.
 pub fn write_all(
     to: Destination<'_>,
@@ -124,14 +111,7 @@ pub fn write_all(
             staging.write(&staged.join(name), &dir.join(name), fill)
         };
     let write_workbook = |report: RowReport, temp: &Path| {
-        let failed = |reason: String| FileError::Output {
-            path: dir.join(report.file_name("xlsx")).display().to_string(),
-            reason,
-        };
-        // rust_xlsxwriter panics when a write to a sheet's temporary file fails (a full
-        // disk): that is this report's failure, said in cpbatch's words.
-        let staged_in = temp.parent().unwrap_or(temp);
-        crate::panics::catching(staged_in, || match report {
+        match report {
             RowReport::Rejected => {
                 xlsx_out::write_rejected(temp, judged, reference, config.check.as_of)
             }
@@ -141,9 +121,11 @@ pub fn write_all(
                 &report.table(judged, &ctx),
                 config.check.as_of,
             ),
+        }
+        .map_err(|e| FileError::Output {
+            path: dir.join(report.file_name("xlsx")).display().to_string(),
+            reason: e.to_string(),
         })
-        .map_err(|caught| failed(writer_stopped(caught)))?
-        .map_err(|e| failed(e.to_string()))
     };
     std::thread::scope(|scope| {
         // rust_xlsxwriter writes a workbook on one thread, and the accepted one is the

@@ -168,8 +168,36 @@ fn errors_height(lines: &[String], width: f64) -> f64 {
     (wrapped.max(1) as f64 * LINE_POINTS).min(MAX_POINTS)
 }
 
-/// Writes a report table (accepted, transfers) as a workbook.
+/// Writes a report table (accepted, transfers, watch's review) as a workbook.
 pub fn write_table(
+    path: &Path,
+    name: &str,
+    table: &Table<'_>,
+    as_of: NaiveDate,
+) -> Result<(), XlsxError> {
+    guarded(path, || table_workbook(path, name, table, as_of))
+}
+
+/// Runs the writing of the workbook `path`. rust_xlsxwriter panics when a write to a sheet's
+/// temporary file fails (a full disk): that is this workbook's failure, in cpbatch's words
+/// (the panic's message is a library's, never shown).
+fn guarded(path: &Path, write: impl FnOnce() -> Result<(), XlsxError>) -> Result<(), XlsxError> {
+    let dir = path.parent().unwrap_or(path);
+    crate::panics::catching(dir, write).unwrap_or_else(|caught| {
+        const ROOM: u64 = 1 << 20;
+        let stopped = match caught.free_bytes {
+            // The disk had no room left as the writer stopped.
+            Some(free) if free < ROOM => std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device (the workbook's rows could not be written)",
+            ),
+            _ => std::io::Error::other("the workbook writer stopped unexpectedly"),
+        };
+        Err(XlsxError::IoError(stopped))
+    })
+}
+
+fn table_workbook(
     path: &Path,
     name: &str,
     table: &Table<'_>,

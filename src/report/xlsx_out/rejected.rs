@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Note, Worksheet, XlsxError};
 
 use super::{
-    MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, Styles, clip, errors_height, excel_date, header_row,
-    page_name, save, widths, workbook,
+    MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, Styles, clip, errors_height, excel_date, guarded,
+    header_row, page_name, save, widths, workbook,
 };
 use crate::Judged;
 use crate::batch::CellKind;
@@ -157,6 +157,15 @@ fn write_text(
 /// Writes `rejected.xlsx`: the rejected rows as submitted, marked where they are wrong, with
 /// their source row, the template's drop-down lists, and a hidden Lists sheet they refer to.
 pub fn write_rejected(
+    path: &Path,
+    judged: &Judged,
+    reference: &Reference,
+    as_of: NaiveDate,
+) -> Result<(), XlsxError> {
+    guarded(path, || rejected_workbook(path, judged, reference, as_of))
+}
+
+fn rejected_workbook(
     path: &Path,
     judged: &Judged,
     reference: &Reference,
