@@ -6,7 +6,7 @@ use std::path::Path;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::FileError;
-use crate::model::{PlanType, Program, Zip, header_key};
+use crate::model::{PlanType, Program, Zip, header_key, is_space_byte};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -55,18 +55,12 @@ pub(crate) fn id_key(id: &str) -> String {
         let mut key = String::with_capacity(id.len());
         key.extend(
             id.bytes()
-                .filter(|b| !ignored_in_ascii_id(*b))
+                .filter(|b| !is_space_byte(*b) && *b != b'-')
                 .map(|b| char::from(b.to_ascii_uppercase())),
         );
         return key;
     }
     key_chars(id).collect()
-}
-
-/// `ignored_in_id` for an ASCII byte: the ASCII whitespace `char::is_whitespace` knows,
-/// and the hyphen.
-fn ignored_in_ascii_id(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | b'-')
 }
 
 /// The characters of an ID's key: upper case, without spaces or hyphens.

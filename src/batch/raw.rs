@@ -1,6 +1,8 @@
 //! Raw rows as read from the sheet, kept compact: one string holding every cell's original
 //! text and a kind per cell. A million-row batch must fit in memory next to the snapshot scan.
 
+use crate::model::is_space_byte;
+
 /// What kind of cell a value came from; it decides how the value is read (SPEC 2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -38,15 +40,10 @@ impl RawCell<'_> {
             || match self.text.as_bytes().first() {
                 None => true,
                 // Text that starts with a visible ASCII character, as nearly all does.
-                Some(b) if b.is_ascii() && !is_ascii_space(*b) => false,
+                Some(b) if b.is_ascii() && !is_space_byte(*b) => false,
                 Some(_) => self.text.trim().is_empty(),
             }
     }
-}
-
-/// The ASCII characters `char::is_whitespace` knows.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
 /// One data row of the batch, in two allocations: a kind byte per cell followed by the end

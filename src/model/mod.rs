@@ -15,4 +15,4 @@ pub use dates::{DateError, age_on, excel_serial_date, parse_text_date};
 pub(crate) use dates::{DateForm, reads_day_first};
 pub(crate) use ids::IdTrap;
 pub use ids::{MemberId, Zip};
-pub(crate) use text::{code_key, collapse_whitespace, header_key, or_list};
+pub(crate) use text::{code_key, collapse_whitespace, header_key, is_space_byte, or_list};

@@ -29,13 +29,22 @@ pub(super) fn code_key_cow(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// True for the ASCII bytes that `char::is_whitespace` knows: the space, tab, line feed,
+/// vertical tab, form feed and carriage return (`u8::is_ascii_whitespace` leaves out the
+/// vertical tab). The byte-by-byte fast paths skip exactly what `trim` and
+/// `split_whitespace` would.
+pub(crate) fn is_space_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
 /// `code_key` of ASCII text, written into `buffer` without allocating; `None` when the text
 /// is not ASCII or its key does not fit (the caller then takes `code_key`).
 pub(super) fn ascii_code_key<'b>(text: &str, buffer: &'b mut [u8; 32]) -> Option<&'b [u8]> {
     let mut len = 0;
     for &b in text.as_bytes() {
         match b {
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | b'_' | b'-' => continue,
+            b'_' | b'-' => continue,
+            _ if is_space_byte(b) => continue,
             _ if !b.is_ascii() => return None,
             _ => {}
         }
@@ -81,8 +90,9 @@ fn is_collapsed(text: &str) -> bool {
     for &b in bytes {
         match b {
             b' ' if previous_space => return false,
-            // The ASCII whitespace that `char::is_whitespace` knows besides the space.
-            b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => return false,
+            b' ' => {}
+            // The rest of the ASCII whitespace is never collapsed.
+            _ if is_space_byte(b) => return false,
             _ => {}
         }
         previous_space = b == b' ';
