@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::chunk::{index_chunk, line_of, parse_line};
-use super::pass::pass_within;
+use super::pass::{TOO_LARGE_TO_HOLD, pass_within};
 use super::{MemberId, Progress, Snapshot, parse, source};
 use crate::error::FileError;
 
@@ -130,25 +130,17 @@ impl Index {
         source::gzip_size_hint(path)
     }
 
+    /// The index of the snapshot at `path`; a gzip snapshot's text is held whatever its size.
     pub fn build(path: &Path, workers: usize) -> Result<Index, FileError> {
-        Self::build_with_progress(path, workers, &|_| {})
-    }
-
-    /// [`Index::build`], calling `progress` with the bytes read so far. A gzip snapshot's
-    /// text is held whatever its size.
-    pub fn build_with_progress(
-        path: &Path,
-        workers: usize,
-        progress: Progress<'_>,
-    ) -> Result<Index, FileError> {
-        Self::build_within(path, workers, progress, u64::MAX)?.ok_or_else(|| FileError::Evs {
+        Self::build_within(path, workers, &|_| {}, u64::MAX)?.ok_or_else(|| FileError::Evs {
             path: path.display().to_string(),
-            reason: "it is larger than cpbatch may hold in memory".into(),
+            reason: TOO_LARGE_TO_HOLD.into(),
         })
     }
 
-    /// [`Index::build_with_progress`], giving up (`None`) once a gzip snapshot's text passes
-    /// `held_limit` bytes: what it held is let go, and the snapshot is to be scanned.
+    /// [`Index::build`], calling `progress` with the bytes read so far, and giving up (`None`)
+    /// once a gzip snapshot's text passes `held_limit` bytes: what it held is let go, and the
+    /// snapshot is to be scanned.
     pub fn build_within(
         path: &Path,
         workers: usize,

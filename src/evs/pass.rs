@@ -39,6 +39,9 @@ pub(super) struct Pass<R> {
     pub(super) whole: bool,
 }
 
+/// Why a snapshot whose text passed the limit it was read with is not held (`Stop::Limit`).
+pub(super) const TOO_LARGE_TO_HOLD: &str = "it is larger than cpbatch may hold in memory";
+
 /// Why reading stopped.
 enum Stop {
     Io(std::io::Error),
@@ -58,7 +61,7 @@ impl Stop {
     fn reason(self, gzip: bool) -> String {
         match self {
             Stop::Refused(reason) => reason,
-            Stop::Limit => "it is larger than cpbatch may hold in memory".into(),
+            Stop::Limit => TOO_LARGE_TO_HOLD.into(),
             Stop::Io(e) if gzip && e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 "the gzip stream is cut off: the file ends before its compressed data does \
                  (was it cut off in transfer?)"

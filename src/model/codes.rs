@@ -50,9 +50,7 @@ macro_rules! code_enum {
                     });
                 let mut buffer = [0; 32];
                 if let Some(key) = ascii_code_key(text, &mut buffer) {
-                    // Length and first letter tell most keys apart before the bytes are compared.
-                    let same = |k: &str| k.len() == key.len() && k.as_bytes().first() == key.first() && k.as_bytes() == key;
-                    return KEYS.iter().find(|(k, _)| same(k)).map(|(_, v)| *v);
+                    return KEYS.iter().find(|(k, _)| k.as_bytes() == key).map(|(_, v)| *v);
                 }
                 let key = code_key_cow(text);
                 KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)

@@ -246,7 +246,7 @@ mod tests {
             let b = text.as_bytes();
             if let Some(fast) = iso_date(b).or_else(|| us_slash_date(b)) {
                 prop_assert_eq!(fast, general_date(&text), "{}", text);
-            prop_assert_eq!(fast, parse_text_date(&text));
+                prop_assert_eq!(fast, parse_text_date(&text));
             }
         }
     }

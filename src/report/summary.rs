@@ -79,9 +79,9 @@ impl Counts {
             rows: judged.outcomes.len(),
             ..Counts::default()
         };
-        // One pass over the rows: each row's verdict is looked at once.
-        const ACTIONS: [Action; 3] = [Action::Enroll, Action::Disenroll, Action::Transfer];
-        let mut by_action = [ActionCounts::default(); 3];
+        // One pass over the rows: each row's verdict is looked at once. `Action::ALL` lists
+        // the actions in their declaration order, which `action as usize` indexes.
+        let mut by_action = vec![ActionCounts::default(); Action::ALL.len()];
         for outcome in &judged.outcomes {
             let rejected = outcome.is_rejected();
             if rejected {
@@ -99,7 +99,7 @@ impl Counts {
                 }
             }
         }
-        for (action, n) in ACTIONS.iter().zip(by_action) {
+        for (action, n) in Action::ALL.iter().zip(by_action) {
             counts.by_action.insert(action.as_str(), n);
         }
         let all = judged
