@@ -15,8 +15,8 @@ use crate::differential::{assert_pieces_alike, outcome};
 use crate::raw;
 
 use cpbatch::FileError;
-use cpbatch::batch::xlsx::parse_piece;
 use cpbatch::batch::xlsx::rows_of_xml;
+use cpbatch::batch::xlsx::{parse_piece, row_tag_start};
 use cpbatch::batch::{Batch, read_batch, read_batch_in_pieces};
 use proptest::prelude::*;
 use raw::RawXml;
@@ -86,33 +86,9 @@ fn without_cell_references(row: &str) -> String {
 /// Where the pieces reader may cut `xml`: before every `<row` or `<prefix:row` tag (followed
 /// by a space, `/` or `>`) after the first byte, which it does at a piece size of 1 byte.
 fn cuts(xml: &[u8]) -> Vec<usize> {
-    let mut cuts = Vec::new();
-    for at in memchr::memmem::find_iter(xml, b"row") {
-        if !matches!(
-            xml.get(at + 3),
-            Some(b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
-        ) {
-            continue;
-        }
-        let Some(mut start) = at.checked_sub(1) else {
-            continue;
-        };
-        if xml[start] == b':' {
-            let name = xml[..start]
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-                .count();
-            match start.checked_sub(name + 1) {
-                Some(before) if name > 0 => start = before,
-                _ => continue,
-            }
-        }
-        if xml[start] == b'<' && start > 0 {
-            cuts.push(start);
-        }
-    }
-    cuts
+    memchr::memmem::find_iter(xml, b"row")
+        .filter_map(|at| row_tag_start(xml, at))
+        .collect()
 }
 
 /// The pieces of `xml`, cut before every row tag.

@@ -27,7 +27,7 @@ use zip::ZipArchive;
 pub use damage::{Damage, XmlProblem};
 pub use order::{Plan, RowOrder};
 pub use package::ZipKind;
-pub use pieces::{PIECE_BYTES, Piece, parse_piece};
+pub use pieces::{PIECE_BYTES, Piece, parse_piece, row_tag_start};
 pub use shared::SharedStrings;
 pub use sheet::{Context, ParsedRows, rows_of_xml};
 pub use styles::Styles;

@@ -164,30 +164,34 @@ fn cut<P: Read>(mut part: P, piece_bytes: usize, free: &Receiver<Vec<u8>>, jobs:
 /// The bytes of `row` and the byte after it, which tell a row tag.
 const TAG_START: usize = 4;
 
-/// Where the last row element of `buf` starts, after its first byte: a `<row` or
-/// `<prefix:row` followed by a space or the end of the tag, its name at `from` or later.
+/// Where the last row element of `buf` starts, after its first byte, its name at `from` or
+/// later.
 fn last_row_start(buf: &[u8], from: usize) -> Option<usize> {
     let from = from.min(buf.len());
-    memchr::memmem::rfind_iter(&buf[from..], b"row").find_map(|at| {
-        let at = from + at;
-        let after = *buf.get(at + 3)?;
-        if !matches!(after, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
+    memchr::memmem::rfind_iter(&buf[from..], b"row").find_map(|at| row_tag_start(buf, from + at))
+}
+
+/// Where a cut may be made for the `row` at `at` in `buf`: the start of its tag, when it is
+/// the name of a `<row` or `<prefix:row` tag (followed by a space or the end of the tag) that
+/// does not start the buffer.
+pub fn row_tag_start(buf: &[u8], at: usize) -> Option<usize> {
+    let after = *buf.get(at + 3)?;
+    if !matches!(after, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
+        return None;
+    }
+    let mut start = at.checked_sub(1)?;
+    if buf[start] == b':' {
+        let name = buf[..start]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            .count();
+        if name == 0 {
             return None;
         }
-        let mut start = at.checked_sub(1)?;
-        if buf[start] == b':' {
-            let name = buf[..start]
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-                .count();
-            if name == 0 {
-                return None;
-            }
-            start = start.checked_sub(name + 1)?;
-        }
-        (buf[start] == b'<' && start > 0).then_some(start)
-    })
+        start = start.checked_sub(name + 1)?;
+    }
+    (buf[start] == b'<' && start > 0).then_some(start)
 }
 
 /// A worker: parses pieces until there are no more, or no one takes them.
@@ -274,7 +278,7 @@ impl Iterator for InOrder {
     }
 }
 
-/// A piece of a sheet part parsed apart from the rest .
+/// A piece of a sheet part parsed apart from the rest.
 #[derive(Debug, Default)]
 pub struct Piece {
     pub rows: ParsedRows,
