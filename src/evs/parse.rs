@@ -53,6 +53,28 @@ pub(super) fn parse_header(line: &[u8]) -> Result<SnapshotLayout, String> {
             twice.join(", ")
         ));
     }
+    // Any other name twice (SPEC 4.4): a snapshot must be whole, and one that repeats a
+    // column is not what its maker meant to send. A blank header names no column.
+    let repeated = names.iter().enumerate().find_map(|(q, name)| {
+        let p = names[..q].iter().position(|n| n == name)?;
+        (!name.is_empty()).then_some((p, q))
+    });
+    if let Some((p, q)) = repeated {
+        // The header passed the required names, so this is a header, not a member's line.
+        let name: String = text
+            .split(delimiter as char)
+            .nth(q)
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        return Err(format!(
+            "the header has two columns of the same name: {:?} (columns {} and {})",
+            crate::shown::escaped(name.trim()),
+            p + 1,
+            q + 1
+        ));
+    }
     Ok(SnapshotLayout {
         delimiter,
         positions,

@@ -194,11 +194,22 @@ fn two_columns_matching_one_required_name_are_f006() {
         assert!(run.stderr.contains(column), "{}", run.stderr);
         assert!(!run.stderr.contains("100000000009"), "{}", run.stderr);
     }
-    // Two extra columns of the same name are not required ones: read as usual.
+}
+
+#[test]
+fn two_columns_of_any_same_name_are_f006_and_blank_headers_name_none() {
+    // SPEC 4.4: two columns of the same name, required or not, the name compared as a
+    // required one is (case, spaces and separators aside).
+    let body: String = (1..=5).map(|n| line_of(n) + ",a,b\n").collect();
+    for extra in ["notes,notes", "Notes,NOTES", "case note,case_note"] {
+        let text = format!("{HEADER},{extra}\n{body}");
+        let run = assert_f006(text.as_bytes(), "evs.csv", "two columns of the same name");
+        assert!(run.stderr.contains("columns 17 and 18"), "{}", run.stderr);
+    }
+    // Blank headers (a trailing delimiter or two) name no column: read as usual.
     let (dir, batch) = case();
     let evs = dir.path().join("evs.csv");
-    let body: String = (1..=5).map(|n| line_of(n) + ",a,b\n").collect();
-    std::fs::write(&evs, format!("{HEADER},notes,notes\n{body}")).unwrap();
+    std::fs::write(&evs, format!("{HEADER},,\n{body}")).unwrap();
     let (run, _) = run(&dir, &batch, &evs, &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
 }
