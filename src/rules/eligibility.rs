@@ -95,10 +95,17 @@ pub fn check(
         (Some(birth), Some(on)) if birth <= on => Some(age_on(birth, on)),
         _ => None,
     };
+    // Eligibility is for the program of CP ID (SPEC 3.4), whatever CP Program says (C002
+    // tells them apart); an unknown CP (C001) has no program, and what needs one is silent.
+    let program = record
+        .cp_id
+        .ok()
+        .and_then(|id| ctx.reference.cp(id))
+        .map(|cp| cp.program);
     let aco = facts
         .plan
         .aco_mco()
-        .map(|plan| aco_mco_path(plan, facts, age, record.program.get()));
+        .map(|plan| aco_mco_path(plan, facts, age, program));
     let dmh = facts
         .dmh
         .get()
@@ -261,7 +268,8 @@ fn dmh_path(dmh: Dmh, facts: &Facts<'_>, age: Option<i32>) -> PathResult {
 }
 
 /// E007 (SPEC 3.4, 3.7): neither path applies (no ACO/MCO plan, no DMH ACCS/CBFS
-/// affiliation). Silent when the plan is unknown (S001, C003) or DMH Affiliation invalid.
+/// affiliation). Silent when the plan is unknown (S001, C003) or DMH Affiliation invalid;
+/// `validate` also drops it when the row's own Plan ID names no plan ([`crate::rules::check_row`]).
 fn no_path(s: &mut RowSink, facts: &Facts<'_>) {
     let silent = matches!(facts.plan, PlanFact::Unknown) || facts.dmh == Val::Invalid;
     if silent {

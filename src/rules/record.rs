@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::{RowKey, Val};
 use crate::model::{Action, CoverageType, Dmh, MemberId, Program, ReasonCode, Zip, code_key};
-use crate::reference::id_key;
+use crate::reference::{Reference, id_key};
 
 /// A batch row with every value read and typed.
 #[derive(Debug, Clone)]
@@ -43,6 +43,18 @@ impl Record<'_> {
 
     pub(crate) fn is_enroll_or_transfer(&self) -> bool {
         self.is(Action::Enroll) || self.is(Action::Transfer)
+    }
+
+    /// False when the row's Plan ID names no plan: blank where it is required (S001),
+    /// invalid, or not in the roster (C003). Such a value gets its own finding only: no E007
+    /// or C005, even when the facts they judge are EVS's (SPEC 3.7).
+    pub(crate) fn plan_id_known(&self, reference: &Reference) -> bool {
+        match &self.plan_id {
+            Val::Ok(id) => reference.plan(id).is_some(),
+            // Not required with a DMH affiliation (SPEC 2.1): the row names no plan.
+            Val::Blank => self.dmh.get().is_some_and(Dmh::is_affiliated),
+            Val::Invalid => false,
+        }
     }
 
     pub(crate) fn key(&self) -> RowKey {

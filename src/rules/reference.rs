@@ -32,6 +32,7 @@ pub fn check(
     unknown_plan(s, reference, record, plan);
     transfer_to_same_cp(s, record);
     if record.is_enroll_or_transfer()
+        && record.plan_id_known(reference)
         && let (Some(plan), Some(cp)) = (facts.and_then(|f| f.plan.aco_mco()), cp)
     {
         no_partnership(s, reference, plan, cp);
@@ -123,7 +124,8 @@ fn transfer_to_same_cp(s: &mut RowSink, record: &Record) {
 }
 
 /// C005 (SPEC 3.3, 3.7): ENROLL or TRANSFER whose plan (from the facts: EVS when given) is
-/// an ACO/MCO without a partnership with CP ID.
+/// an ACO/MCO without a partnership with CP ID; silent when the row's own Plan ID names no
+/// plan (S001, C003).
 fn no_partnership(s: &mut RowSink, reference: &Reference, plan: &Plan, cp: &Cp) {
     if !reference.has_partnership(plan, cp) {
         s.push(

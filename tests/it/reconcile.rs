@@ -272,6 +272,19 @@ fn r002_date_of_birth_differs() {
 }
 
 #[test]
+fn r002_and_the_age_checks_are_silent_on_a_date_of_birth_out_of_range() {
+    // S006 makes the date invalid: nothing that needs it is judged (SPEC 3.7), with the
+    // facts from EVS as without them.
+    for birth in ["1899-12-31", "2026-12-02"] {
+        assert_eq!(
+            one(&[("Date of Birth", birth)], &[seg(&[])]),
+            sorted_pairs(&[("Date of Birth", "S006")]),
+            "{birth}"
+        );
+    }
+}
+
+#[test]
 fn r003_last_name_differs() {
     assert_eq!(
         one(&[], &[seg(&[("last_name", "Riviera")])]),
@@ -1983,6 +1996,42 @@ fn unknown_plan_id_gets_c003_and_no_r005() {
             &[seg(&[])]
         ),
         sorted_pairs(&[("Plan ID", "C003")])
+    );
+    // Not even when the EVS facts would give them: EVS shows no plan (E007), or an ACO
+    // that does not partner the CP (C005: ACPP01 does not partner BHCP14).
+    let unknown = [("Plan ID", "NOPE01"), ("Submitter ID", "MASSHEALTH")];
+    assert_eq!(
+        one(&unknown, &[seg(&[("plan_id", "")])]),
+        sorted_pairs(&[("Plan ID", "C003")])
+    );
+    let far = [("CP ID", "BHCP14"), ("ZIP Code", "01301")];
+    assert_eq!(
+        one(
+            &[&unknown[..], &far[..]].concat(),
+            &[seg(&[("zip", "01301")])]
+        ),
+        sorted_pairs(&[("Plan ID", "C003")])
+    );
+}
+
+#[test]
+fn a_blank_required_plan_id_gets_s001_alone_whatever_the_evs_facts() {
+    // SPEC 3.7: S001 only, not also E007, however the snapshot shows the member.
+    let blank = [("Plan ID", ""), ("Submitter ID", "MASSHEALTH")];
+    for evs_plan in ["", "PCC"] {
+        assert_eq!(
+            one(&blank, &[seg(&[("plan_id", evs_plan)])]),
+            sorted_pairs(&[("Plan ID", "S001")]),
+            "EVS plan {evs_plan:?}"
+        );
+    }
+    let far = [("CP ID", "BHCP14"), ("ZIP Code", "01301")];
+    assert_eq!(
+        one(
+            &[&blank[..], &far[..]].concat(),
+            &[seg(&[("zip", "01301")])]
+        ),
+        sorted_pairs(&[("Plan ID", "S001")])
     );
 }
 

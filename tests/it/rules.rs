@@ -444,12 +444,13 @@ fn s005_code_spellings_and_yes_no_forms_are_accepted() {
 
 #[test]
 fn s006_birth_before_1900() {
-    // The code still computes an age from such a date (E003 follows); SPEC 3.7 does not
-    // say whether an out-of-range date counts as "invalid" for the skips, so only S006 is
-    // asserted here.
-    let got = check_one(&[("Date of Birth", "1899-12-31")], &[]);
-    assert_eq!(got[0], ("Date of Birth".to_string(), "S006".to_string()));
-    assert!(got.iter().all(|(_, code)| code != "S004"), "{got:?}");
+    // An out-of-range date is invalid: it silences the checks that need it (SPEC 3.7), so
+    // no E003 for a member "aged 126".
+    assert_findings(
+        &[("Date of Birth", "1899-12-31")],
+        &[],
+        &[("Date of Birth", "S006")],
+    );
     let got = check_one(
         &with(
             LTSS,
@@ -724,6 +725,25 @@ fn c002_cp_not_of_the_row_program() {
         &[],
         &[("CP Program", "C002")],
     );
+}
+
+#[test]
+fn eligibility_is_for_the_program_of_cp_id_not_of_the_cp_program_column() {
+    // SPEC 3.4: "eligible ... for the program of CP ID". A member of 11 may join an LTSS CP
+    // but not a BH one (E002), whatever CP Program says (C002 says they disagree).
+    let child = ("Date of Birth", "2015-01-01");
+    assert_findings(
+        &[child, ("CP ID", "LTCP02"), ("CP Program", "BH")],
+        &[],
+        &[("CP Program", "C002")],
+    );
+    assert_findings(
+        &[child, ("CP Program", "LTSS")],
+        &[],
+        &[("Date of Birth", "E002"), ("CP Program", "C002")],
+    );
+    // An unknown CP has no program: nothing that needs one is judged (SPEC 3.7).
+    assert_findings(&[child, ("CP ID", "BHCP99")], &[], &[("CP ID", "C001")]);
 }
 
 // ---------------------------------------------------------------------------------------

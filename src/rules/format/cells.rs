@@ -364,8 +364,9 @@ fn reason_for_action(s: &mut RowSink, reason: ReasonCode, action: Action) -> Val
     Val::Invalid
 }
 
-/// S006 (SPEC 3.2): Date of Birth before 1900-01-01 or after the Effective Date; after it,
-/// the date is `Invalid` and the age checks stay silent.
+/// S006 (SPEC 3.2): Date of Birth before 1900-01-01 or after the Effective Date. Either
+/// way the date is `Invalid`, and every later check that needs it stays silent (SPEC 3.7):
+/// the age checks (no E003 for a member "aged 126") and R002.
 pub(super) fn check_birth_range(
     s: &mut RowSink,
     birth_date: Val<NaiveDate>,
@@ -381,6 +382,7 @@ pub(super) fn check_birth_range(
             Code::S006,
             format!("Date of Birth {birth} is before 1900-01-01"),
         );
+        return Val::Invalid;
     } else if let Val::Ok(effective) = *effective
         && birth > effective
     {
