@@ -108,7 +108,7 @@ impl std::fmt::Display for Code {
 
 catalog! {
     F001 Error File "Batch file unreadable"
-        "The batch file cannot be opened or read, or is not a supported format (.xlsx, .xlsm, .xlsb, .xls, .ods or UTF-8 .csv). The format is decided by the file's content, not its extension.";
+        "The batch file cannot be opened or read, or is not a supported format (.xlsx, .xlsm, .xlsb, .xls, .ods, or delimited text: .csv, .txt or .tsv, in UTF-8, UTF-16 with a BOM, or Windows-1252). The format is decided by the file's content, not its extension.";
     F002 Error File "Sheet not found"
         "The sheet named by --sheet does not exist, or the workbook has no usable worksheet.";
     F003 Error File "No header row"
@@ -238,7 +238,7 @@ catalog! {
 }
 
 /// The version of the rule set, reported in summary.json; bump it when a rule changes meaning.
-pub const RULES_VERSION: &str = "2026.11.1";
+pub const RULES_VERSION: &str = "2026.12.1";
 
 #[cfg(test)]
 mod tests {
