@@ -64,7 +64,7 @@ fn count_rows(jobs: &Mutex<Receiver<Vec<u8>>>) -> u64 {
         config.check_comments = false;
         loop {
             match reader.read_event() {
-                Ok(quick_xml::events::Event::Start(e)) if e.local_name().as_ref() == "row" => {
+                Ok(quick_xml::events::Event::Start(e)) if e.local_name().as_ref() == b"row" => {
                     rows += 1
                 }
                 // A piece's end (or the part's end tags, whose starts are in the first piece).

@@ -478,3 +478,47 @@ fn a_sheet_cut_off_among_its_rows_is_f001() {
         "sheet \"Batch\" cannot be read: its XML ends in the middle of an element",
     );
 }
+
+/// quick-xml reads markup as bytes; the text cpbatch takes from a part (cell values, inline
+/// and shared strings) is checked to be UTF-8 as it is taken: bytes that are not are damage
+/// (F001), never a value with replacement characters, whichever reader reads the sheet.
+#[test]
+fn text_that_is_not_utf8_is_f001() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = raw::sheet_xml(&rows_of(&["100000000001"]));
+    let at = sheet.find(r#"<c r="C2""#).unwrap();
+    let end = at + sheet[at..].find("</c>").unwrap() + "</c>".len();
+    let bad_cells: [&[u8]; 3] = [
+        b"<c r=\"C2\" t=\"inlineStr\"><is><t>Riv\xFFera</t></is></c>",
+        b"<c r=\"C2\" t=\"str\"><v>Riv\xC3era</v></c>",
+        b"<c r=\"C2\" t=\"inlineStr\"><is><t>Rivera&#\xFF;</t></is></c>",
+    ];
+    for (i, cell) in bad_cells.iter().enumerate() {
+        let mut bytes = sheet.as_bytes()[..at].to_vec();
+        bytes.extend_from_slice(cell);
+        bytes.extend_from_slice(&sheet.as_bytes()[end..]);
+        let mut parts = raw::xlsx_parts(false, false);
+        parts.push((raw::SHEET_PART.to_string(), bytes));
+        let batch = dir.path().join(format!("cell-{i}.xlsx"));
+        raw::write_zip(&batch, &parts);
+        let run = assert_f001(&batch, "F001");
+        assert!(
+            run.stderr.contains("not UTF-8") || run.stderr.contains("malformed"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("Riv"), "{}", run.stderr);
+    }
+    // A shared string that is not UTF-8.
+    let shared = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><si><t>Riv\xFFera</t></si></sst>";
+    let mut bytes = sheet.as_bytes()[..at].to_vec();
+    bytes.extend_from_slice(br#"<c r="C2" t="s"><v>0</v></c>"#);
+    bytes.extend_from_slice(&sheet.as_bytes()[end..]);
+    let mut parts = raw::xlsx_parts(false, true);
+    parts.push((raw::SHEET_PART.to_string(), bytes));
+    parts.push((raw::SHARED_PART.to_string(), shared.to_vec()));
+    let batch = dir.path().join("shared.xlsx");
+    raw::write_zip(&batch, &parts);
+    let run = assert_f001(&batch, "not UTF-8");
+    assert!(!run.stderr.contains("Riv"), "{}", run.stderr);
+}

@@ -92,11 +92,11 @@ fn relationships<R: Read + Seek>(
         let mut buf = Vec::new();
         loop {
             match xml::next(reader, &mut buf)? {
-                Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
-                    let id = xml::attribute(&e, "Id")?.unwrap_or_default().into_owned();
-                    let kind = xml::attribute(&e, "Type")?.unwrap_or_default();
+                Event::Start(e) if e.local_name().as_ref() == b"Relationship" => {
+                    let id = xml::attribute(&e, b"Id")?.unwrap_or_default().into_owned();
+                    let kind = xml::attribute(&e, b"Type")?.unwrap_or_default();
                     let kind = kind.rsplit('/').next().unwrap_or_default().to_string();
-                    let target = xml::attribute(&e, "Target")?.unwrap_or_default();
+                    let target = xml::attribute(&e, b"Target")?.unwrap_or_default();
                     found.insert(id, (kind, resolve(base_dir, &target)));
                 }
                 Event::Eof => return Ok(()),
@@ -173,13 +173,15 @@ pub fn read<R: Read + Seek>(
         let mut buf = Vec::new();
         loop {
             match xml::next(reader, &mut buf)? {
-                Event::Start(e) if e.local_name().as_ref() == "sheet" => {
-                    let name = xml::attribute(&e, "name")?.unwrap_or_default().into_owned();
+                Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
+                    let name = xml::attribute(&e, b"name")?
+                        .unwrap_or_default()
+                        .into_owned();
                     let visible = !matches!(
-                        xml::attribute(&e, "state")?.as_deref(),
+                        xml::attribute(&e, b"state")?.as_deref(),
                         Some("hidden" | "veryHidden")
                     );
-                    let rel = xml::attribute(&e, "id")?.map(|id| id.into_owned());
+                    let rel = xml::attribute(&e, b"id")?.map(|id| id.into_owned());
                     let target = rel.and_then(|id| rels.get(&id));
                     package.sheets.push(SheetEntry {
                         name,
@@ -188,9 +190,9 @@ pub fn read<R: Read + Seek>(
                         part: target.map(|(_, part)| part.clone()),
                     });
                 }
-                Event::Start(e) if e.local_name().as_ref() == "workbookPr" => {
+                Event::Start(e) if e.local_name().as_ref() == b"workbookPr" => {
                     // `x15:workbookPr` in an extension has the same local name, never the flag.
-                    if let Some(flag) = xml::attribute(&e, "date1904")? {
+                    if let Some(flag) = xml::attribute(&e, b"date1904")? {
                         package.is_1904 = matches!(flag.trim(), "1" | "true");
                     }
                 }

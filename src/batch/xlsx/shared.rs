@@ -70,7 +70,7 @@ impl SharedStrings {
         let over = || SharedError::OverBudget { budget };
         loop {
             match xml::next(xml, &mut buf)? {
-                Event::Start(element) if element.local_name().as_ref() == "si" => {
+                Event::Start(element) if element.local_name().as_ref() == b"si" => {
                     // What this string may still add, less the offset it needs.
                     let room = budget.saturating_sub(table.memory() + 4);
                     let limit = table.text.len() + room as usize;
@@ -84,7 +84,7 @@ impl SharedStrings {
                     // Within the budget, so below u32::MAX.
                     table.ends.push(table.text.len() as u32);
                 }
-                Event::End(element) if element.local_name().as_ref() == "sst" => return Ok(table),
+                Event::End(element) if element.local_name().as_ref() == b"sst" => return Ok(table),
                 Event::Eof => return Err(Damage::Xml(XmlProblem::Truncated).into()),
                 _ => {}
             }

@@ -167,8 +167,8 @@ pub fn find_sheet_data<'i>(xml: &mut impl Source<'i>) -> Result<String, Damage> 
     let mut buf = Vec::new();
     loop {
         match xml::next(xml, &mut buf)? {
-            Event::Start(e) if xml::local(e.name()) == "sheetData" => {
-                return Ok(e.name().as_ref().to_string());
+            Event::Start(e) if xml::local(e.name()) == b"sheetData" => {
+                return Ok(String::from_utf8_lossy(e.name().as_ref()).into_owned());
             }
             Event::Eof => return Err(Damage::NoSheetData),
             _ => {}
@@ -191,14 +191,14 @@ pub fn parse_rows<'i>(
     let mut bufs = Buffers::default();
     while out.len() < max_rows && out.text.len() < max_text {
         match xml::next(xml, &mut bufs.row)? {
-            Event::Start(e) if xml::local(e.name()) == "row" => {
+            Event::Start(e) if xml::local(e.name()) == b"row" => {
                 parse_row(xml, &e, state, out, &mut bufs.event, &mut bufs.cell)?;
             }
             Event::Start(e) => xml::skip(xml, &e, &mut bufs.event)?,
             // The end of `sheetData` (in a whole part the reader checks that it is; in a
             // piece, the caller does, by its name).
             Event::End(e) => {
-                state.end = Some(e.name().as_ref().to_string());
+                state.end = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
                 return Ok(false);
             }
             // The end of a piece of rows; in a whole part, rows lost.
@@ -238,7 +238,7 @@ fn parse_row<'i>(
     event: &mut Vec<u8>,
     bufs: &mut CellBuffers,
 ) -> Result<(), Damage> {
-    let declared = match xml::attribute(start, "r")? {
+    let declared = match xml::attribute(start, b"r")? {
         Some(r) => Some(
             r.trim()
                 .parse::<u64>()
@@ -253,7 +253,7 @@ fn parse_row<'i>(
     let mut next_col: u64 = 0;
     loop {
         let raw = match xml::next(xml, event)? {
-            Event::Start(e) if xml::local(e.name()) == "c" => read_cell(xml, &e, bufs),
+            Event::Start(e) if xml::local(e.name()) == b"c" => read_cell(xml, &e, bufs),
             Event::Start(e) => {
                 xml::skip(xml, &e, &mut bufs.event)?;
                 continue;
@@ -346,20 +346,24 @@ fn read_cell<'i>(
     };
     for attr in cell.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
-        let value: &str = &attr.value;
+        let value: &[u8] = &attr.value;
         match xml::local(attr.key) {
-            "r" => raw.reference = Some(parse_reference(value)?),
-            "s" => raw.style = value.trim().parse().ok(),
-            "t" => {
+            b"r" => raw.reference = Some(parse_reference(value)?),
+            b"s" => {
+                raw.style = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+            }
+            b"t" => {
                 raw.typed = true;
                 raw.kind = match value {
-                    "n" => CellType::Number,
-                    "s" => CellType::Shared,
-                    "inlineStr" | "is" => CellType::Inline,
-                    "str" => CellType::Str,
-                    "b" => CellType::Bool,
-                    "e" => CellType::Error,
-                    "d" => CellType::Date,
+                    b"n" => CellType::Number,
+                    b"s" => CellType::Shared,
+                    b"inlineStr" | b"is" => CellType::Inline,
+                    b"str" => CellType::Str,
+                    b"b" => CellType::Bool,
+                    b"e" => CellType::Error,
+                    b"d" => CellType::Date,
                     _ => CellType::Unknown,
                 }
             }
@@ -371,12 +375,12 @@ fn read_cell<'i>(
     loop {
         match xml::next(xml, &mut bufs.event)? {
             Event::Start(e) => match xml::local(e.name()) {
-                "v" => {
+                b"v" => {
                     bufs.value.clear();
                     xml::read_text(xml, &mut bufs.inner, &mut bufs.value, usize::MAX)?;
                     raw.has_value = true;
                 }
-                "is" => {
+                b"is" => {
                     bufs.inline.clear();
                     xml::read_rich(
                         xml,
@@ -389,7 +393,7 @@ fn read_cell<'i>(
                 }
                 // A formula, or anything else: its cached value is in `<v>`.
                 name => {
-                    raw.has_formula |= name == "f";
+                    raw.has_formula |= name == b"f";
                     xml::skip(xml, &e, &mut bufs.inner)?;
                 }
             },
@@ -402,15 +406,18 @@ fn read_cell<'i>(
 
 /// A reference such as `B4`: its row (1-based) and column (0-based). Columns beyond XFD are
 /// kept (as far as a u64 goes) for the caller to refuse with the row.
-fn parse_reference(reference: &str) -> Result<(u32, u64), Damage> {
-    let bytes = match reference.as_bytes() {
+fn parse_reference(reference: &[u8]) -> Result<(u32, u64), Damage> {
+    let bytes = match reference {
         // As written by every producer: no spaces to trim.
         bytes @ [first, .., last]
             if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() =>
         {
             bytes
         }
-        _ => reference.trim().as_bytes(),
+        _ => std::str::from_utf8(reference)
+            .map_err(|_| Damage::BadReference { row: 0 })?
+            .trim()
+            .as_bytes(),
     };
     let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (name, digits) = bytes.split_at(letters);

@@ -44,17 +44,17 @@ impl Styles {
         loop {
             match xml::next(xml, &mut buf)? {
                 Event::Start(element) => match element.local_name().as_ref() {
-                    "numFmt" => {
-                        let id = xml::attribute(&element, "numFmtId")?
+                    b"numFmt" => {
+                        let id = xml::attribute(&element, b"numFmtId")?
                             .and_then(|v| v.trim().parse().ok());
-                        let code = xml::attribute(&element, "formatCode")?;
+                        let code = xml::attribute(&element, b"formatCode")?;
                         if let (Some(id), Some(code)) = (id, code) {
                             custom.insert(id, custom_kind(&code));
                         }
                     }
-                    "cellXfs" => in_xfs = true,
-                    "xf" if in_xfs => {
-                        let kind = match xml::attribute(&element, "numFmtId")? {
+                    b"cellXfs" => in_xfs = true,
+                    b"xf" if in_xfs => {
+                        let kind = match xml::attribute(&element, b"numFmtId")? {
                             None => NumberKind::Plain,
                             Some(id) => match id.trim().parse::<u32>() {
                                 Ok(id) => {
@@ -68,7 +68,9 @@ impl Styles {
                     }
                     _ => {}
                 },
-                Event::End(element) if element.local_name().as_ref() == "cellXfs" => in_xfs = false,
+                Event::End(element) if element.local_name().as_ref() == b"cellXfs" => {
+                    in_xfs = false
+                }
                 Event::Eof => break,
                 _ => {}
             }

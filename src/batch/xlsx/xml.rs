@@ -23,11 +23,10 @@ pub fn reader<R: BufRead>(source: R) -> Reader<R> {
 }
 
 /// The local part of a tag's or attribute's name (`x:row` is `row`), as quick-xml's
-/// `local_name` gives it, found by a plain loop over the few bytes of a name (quick-xml's `str::find`
-/// costs more, on every tag).
-pub fn local<'n>(name: quick_xml::name::QName<'n>) -> &'n str {
-    let name: &str = name.0;
-    match name.bytes().position(|b| b == b':') {
+/// `local_name` gives it, found by a plain loop over the few bytes of a name.
+pub fn local<'n>(name: quick_xml::name::QName<'n>) -> &'n [u8] {
+    let name: &[u8] = name.0;
+    match name.iter().position(|b| *b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -36,7 +35,7 @@ pub fn local<'n>(name: quick_xml::name::QName<'n>) -> &'n str {
 /// The value of an element's attribute, by local name (`r:id` is `id`), entities resolved.
 pub fn attribute<'a>(
     element: &'a BytesStart<'_>,
-    name: &str,
+    name: &[u8],
 ) -> Result<Option<Cow<'a, str>>, Damage> {
     for attr in element.attributes().with_checks(false) {
         let attr = attr.map_err(|_| Damage::Xml(XmlProblem::Attribute))?;
@@ -53,7 +52,10 @@ pub fn attribute<'a>(
 /// Appends an entity or character reference: the five of XML and `&#...;`. A document that
 /// declares its own entities is refused: expanding them is how a few bytes become gigabytes.
 pub fn push_reference(reference: &BytesRef<'_>, out: &mut String) -> Result<(), Damage> {
-    if let Some(text) = quick_xml::escape::resolve_xml_entity(reference) {
+    let name = reference
+        .decode()
+        .map_err(|_| Damage::Xml(XmlProblem::Encoding))?;
+    if let Some(text) = quick_xml::escape::resolve_xml_entity(&name) {
         out.push_str(text);
         return Ok(());
     }
@@ -119,6 +121,12 @@ pub fn skip<'i>(
         .map_err(|e| Damage::Xml(XmlProblem::of(&e)))
 }
 
+/// Text that is not UTF-8: quick-xml reads markup as bytes, and text is checked as it is
+/// taken.
+fn not_utf8(_: quick_xml::encoding::EncodingError) -> Damage {
+    Damage::Xml(XmlProblem::Encoding)
+}
+
 /// The next event, or the damage a malformed part is.
 pub fn next<'i: 'b, 'b>(
     xml: &mut impl Source<'i>,
@@ -138,8 +146,8 @@ pub fn read_text<'i>(
     let mut depth = 0usize;
     loop {
         match next(xml, buf)? {
-            Event::Text(text) => out.push_str(&text.xml10_content()),
-            Event::CData(text) => out.push_str(&text.xml10_content()),
+            Event::Text(text) => out.push_str(&text.xml10_content().map_err(not_utf8)?),
+            Event::CData(text) => out.push_str(&text.xml10_content().map_err(not_utf8)?),
             Event::GeneralRef(reference) => push_reference(&reference, out)?,
             Event::Start(_) => depth += 1,
             Event::End(_) if depth == 0 => return Ok(()),
@@ -169,12 +177,12 @@ pub fn read_rich<'i>(
     loop {
         match next(xml, buf)? {
             Event::Start(element) => match local(element.name()) {
-                "rPh" => {
+                b"rPh" => {
                     phonetic += 1;
                     depth += 1;
                 }
-                "t" if phonetic == 0 => {
-                    let preserve = attribute(&element, "space")?.as_deref() == Some("preserve");
+                b"t" if phonetic == 0 => {
+                    let preserve = attribute(&element, b"space")?.as_deref() == Some("preserve");
                     scratch.clear();
                     read_text(xml, buf, scratch, limit)?;
                     let text = if preserve {
@@ -194,7 +202,7 @@ pub fn read_rich<'i>(
                     return Ok(());
                 }
                 depth -= 1;
-                if local(element.name()) == "rPh" {
+                if local(element.name()) == b"rPh" {
                     phonetic = phonetic.saturating_sub(1);
                 }
             }

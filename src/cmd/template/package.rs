@@ -32,7 +32,7 @@ pub fn sheet_part<R: Read + Seek>(
     let mut relationship = None;
     walk(zip, "xl/workbook.xml", |event| {
         if let XmlEvent::Open(element) | XmlEvent::Empty(element) = event
-            && element.local_name().as_ref() == "sheet"
+            && element.local_name().as_ref() == b"sheet"
             && attribute(element, "name")?.as_deref() == Some(sheet)
         {
             relationship = attribute(element, "id")?;
@@ -45,7 +45,7 @@ pub fn sheet_part<R: Read + Seek>(
     let mut target = None;
     walk(zip, "xl/_rels/workbook.xml.rels", |event| {
         if let XmlEvent::Open(element) | XmlEvent::Empty(element) = event
-            && element.local_name().as_ref() == "Relationship"
+            && element.local_name().as_ref() == b"Relationship"
             && attribute(element, "Id")?.as_deref() == Some(relationship.as_str())
         {
             target = attribute(element, "Target")?;
@@ -77,7 +77,7 @@ pub fn validations<R: Read + Seek>(
         match event {
             XmlEvent::Open(element) | XmlEvent::Empty(element) => {
                 match element.local_name().as_ref() {
-                    "dataValidation" => {
+                    b"dataValidation" => {
                         let validation = Validation {
                             kind: attribute(element, "type")?.unwrap_or_else(|| "none".into()),
                             formula: String::new(),
@@ -89,14 +89,14 @@ pub fn validations<R: Read + Seek>(
                             current = Some(validation);
                         }
                     }
-                    "formula1" if current.is_some() => capture = Capture::Formula,
-                    "sqref" if current.is_some() => capture = Capture::Sqref,
+                    b"formula1" if current.is_some() => capture = Capture::Formula,
+                    b"sqref" if current.is_some() => capture = Capture::Sqref,
                     _ => {}
                 }
             }
             XmlEvent::Close(name) => match *name {
-                "dataValidation" => found.extend(current.take()),
-                "formula1" | "sqref" => capture = Capture::None,
+                b"dataValidation" => found.extend(current.take()),
+                b"formula1" | b"sqref" => capture = Capture::None,
                 _ => {}
             },
             XmlEvent::Text(text) => {
@@ -119,7 +119,7 @@ enum XmlEvent<'a> {
     Open(&'a BytesStart<'a>),
     Empty(&'a BytesStart<'a>),
     /// The local name of a closed element.
-    Close(&'a str),
+    Close(&'a [u8]),
     /// Text, entities resolved.
     Text(&'a str),
 }
@@ -138,6 +138,7 @@ fn walk<R: Read + Seek>(
     let mut buffer = Vec::new();
     // The kind of problem only: quick-xml's text can quote the file (SPEC 4.1).
     let bad = |e: &quick_xml::Error| format!("{part} cannot be read: {}", XmlProblem::of(e));
+    let not_utf8 = || format!("{part} cannot be read: {}", XmlProblem::Encoding);
     loop {
         let event = reader.read_event_into(&mut buffer).map_err(|e| bad(&e))?;
         match &event {
@@ -147,10 +148,15 @@ fn walk<R: Read + Seek>(
                 let name = element.local_name();
                 visit(&XmlEvent::Close(name.as_ref()))?
             }
-            Event::Text(text) => visit(&XmlEvent::Text(&text.xml10_content()))?,
-            Event::CData(data) => visit(&XmlEvent::Text(data.as_ref()))?,
+            Event::Text(text) => visit(&XmlEvent::Text(
+                &text.xml10_content().map_err(|_| not_utf8())?,
+            ))?,
+            Event::CData(data) => visit(&XmlEvent::Text(
+                &data.xml10_content().map_err(|_| not_utf8())?,
+            ))?,
             Event::GeneralRef(reference) => {
-                let escaped = format!("&{};", reference.as_ref() as &str);
+                let name = reference.decode().map_err(|_| not_utf8())?;
+                let escaped = format!("&{name};");
                 let text = quick_xml::escape::unescape(&escaped)
                     .map_err(|_| format!("{part} cannot be read: {}", XmlProblem::Entity))?;
                 visit(&XmlEvent::Text(&text))?
@@ -166,7 +172,7 @@ fn walk<R: Read + Seek>(
 fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
     for attribute in element.attributes() {
         let attribute = attribute.map_err(|_| XmlProblem::Attribute.to_string())?;
-        if attribute.key.local_name().as_ref() == name {
+        if attribute.key.local_name().as_ref() == name.as_bytes() {
             let value = attribute
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|_| XmlProblem::Attribute.to_string())?;
