@@ -225,15 +225,10 @@ impl Index {
     }
 
     /// The snapshot's totals, without members: for the summary, once every row has been
-    /// reconciled against its [`Index::snapshot_of`].
-    pub fn totals(&self, malformed_lines: u64) -> Snapshot {
-        Snapshot {
-            path: self.path.display().to_string(),
-            segments: self.data_lines,
-            malformed_lines,
-            sha256: self.sha256.clone(),
-            ..Snapshot::default()
-        }
+    /// reconciled against its [`Index::snapshot_of`]. `malformed` holds each batch member
+    /// with malformed lines and how many (a member may be listed more than once).
+    pub fn totals(&self, malformed: Vec<(MemberId, u64)>) -> Snapshot {
+        Snapshot::totals(&self.path, self.sha256.clone(), self.data_lines, malformed)
     }
 
     /// The snapshot of these members: only their lines are read, each where the index says

@@ -170,6 +170,8 @@ pub struct Snapshot {
     pub segments: u64,
     /// Malformed lines of batch members.
     pub malformed_lines: u64,
+    /// How many malformed lines each batch member with any has, by member.
+    malformed_counts: Vec<(MemberId, u64)>,
     /// Every batch member's good segments, grouped by member in line order: one vector, so
     /// a million members cost no allocation each.
     store: Vec<Segment>,
@@ -207,6 +209,44 @@ impl Snapshot {
         })
     }
 
+    /// The malformed lines of these members, each member counted once: a batch's own
+    /// `malformed_lines` when several batches were reconciled together (SPEC 3.7, 5.1).
+    pub fn malformed_lines_of(&self, members: impl IntoIterator<Item = MemberId>) -> u64 {
+        if self.malformed_counts.is_empty() {
+            return 0;
+        }
+        let mut members: Vec<MemberId> = members.into_iter().collect();
+        members.sort_unstable();
+        members.dedup();
+        members
+            .iter()
+            .filter_map(|id| {
+                let at = self.malformed_counts.binary_search_by_key(id, |(m, _)| *m);
+                at.ok().map(|at| self.malformed_counts[at].1)
+            })
+            .sum()
+    }
+
+    /// The totals of a snapshot read through its index: no member's lines are kept, only
+    /// how many lines are malformed for each member that has any (each member once).
+    pub(crate) fn totals(
+        path: &Path,
+        sha256: String,
+        segments: u64,
+        mut malformed: Vec<(MemberId, u64)>,
+    ) -> Snapshot {
+        malformed.sort_unstable();
+        malformed.dedup_by_key(|(id, _)| *id);
+        Snapshot {
+            path: path.display().to_string(),
+            sha256,
+            segments,
+            malformed_lines: malformed.iter().map(|(_, lines)| lines).sum(),
+            malformed_counts: malformed,
+            ..Snapshot::default()
+        }
+    }
+
     /// The snapshot of the lines found, which come grouped by member in line order.
     fn from_found(path: &Path, found: Vec<(MemberId, Result<Segment, u64>)>) -> Snapshot {
         let mut snapshot = Snapshot {
@@ -230,8 +270,14 @@ impl Snapshot {
             if let MemberEntry::Segments { len, .. } = entry {
                 stored += len;
             }
+            if let MemberEntry::Malformed { count, .. } = entry {
+                snapshot
+                    .malformed_counts
+                    .push((group[0].0, u64::from(count)));
+            }
             snapshot.members.insert(group[0].0, entry);
         }
+        snapshot.malformed_counts.sort_unstable();
         // Collected in place (the standard library reuses `found`'s allocation): no second
         // copy.
         let members = &snapshot.members;
@@ -350,7 +396,7 @@ mod tests {
             .snapshot_of(&mut wanted.iter().copied().collect())
             .unwrap();
         assert_eq!(index.data_lines(), scanned.segments);
-        assert_eq!(index.totals(0).sha256, scanned.sha256);
+        assert_eq!(index.totals(Vec::new()).sha256, scanned.sha256);
         assert_eq!(resolved.malformed_lines, scanned.malformed_lines);
         assert_eq!(
             scanned.malformed_lines, 2,

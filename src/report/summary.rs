@@ -40,12 +40,23 @@ pub struct EvsInput {
 }
 
 impl EvsInput {
+    /// The snapshot as the run read it (`run-summary.json`).
     pub fn of(snapshot: Option<&Snapshot>) -> Option<EvsInput> {
         snapshot.map(|s| EvsInput {
             path: s.path.clone(),
             sha256: s.sha256.clone(),
             segments: s.segments,
             malformed_lines: s.malformed_lines,
+        })
+    }
+
+    /// The snapshot as one batch saw it: the malformed lines of its own members, as if it
+    /// had been run alone (SPEC 3.7, 5.1).
+    pub fn of_batch(snapshot: Option<&Snapshot>, judged: &Judged) -> Option<EvsInput> {
+        let members = judged.outcomes.iter().filter_map(|o| o.member_id);
+        Self::of(snapshot).map(|evs| EvsInput {
+            malformed_lines: snapshot.map_or(0, |s| s.malformed_lines_of(members)),
+            ..evs
         })
     }
 }
@@ -149,7 +160,7 @@ impl<'a> Summary<'a> {
                     sheet: judged.batch.sheet.clone(),
                     rows: judged.outcomes.len(),
                 },
-                evs: EvsInput::of(snapshot),
+                evs: EvsInput::of_batch(snapshot, judged),
                 reference: reference.source.clone(),
             },
             counts: Counts::of(judged),

@@ -1467,6 +1467,65 @@ fn several_batches_write_a_folder_each_and_a_run_summary() {
 }
 
 #[test]
+fn each_batch_counts_the_malformed_lines_of_its_own_members() {
+    // SPEC 3.7 and 5.1: `malformed_lines` counts the malformed lines of the batch's members,
+    // each batch judged as if alone; run-summary.json counts the run's.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let two = seg(&[("member_id", "100000000002")]);
+    let lines = vec![
+        seg_line(&seg(&[]), ","),
+        seg_line(
+            &seg(&[("member_id", "100000000002"), ("elig_end", "2026-13-01")]),
+            ",",
+        ),
+        seg_line(
+            &seg(&[("member_id", "100000000002"), ("medicare", "perhaps")]),
+            ",",
+        ),
+        seg_line(&two, ","),
+    ];
+    let evs = root.join("evs.csv");
+    std::fs::write(&evs, snapshot_text(&lines)).unwrap();
+    write_csv(
+        &root.join("a.csv"),
+        &members(&["100000000001", "100000000002"]),
+    );
+    write_csv(&root.join("b.csv"), &members(&["100000000001"]));
+    for evs_read in ["scan", "index"] {
+        for independent in [false, true] {
+            let out = root.join(format!("out-{evs_read}-{independent}"));
+            let mut args = vec![
+                "validate".to_string(),
+                root.join("a.csv").display().to_string(),
+                root.join("b.csv").display().to_string(),
+                "--evs".into(),
+                evs.display().to_string(),
+                "--evs-read".into(),
+                evs_read.into(),
+                "--as-of".into(),
+                AS_OF.into(),
+                "--out".into(),
+                out.display().to_string(),
+            ];
+            if independent {
+                args.push("--independent".into());
+            }
+            let run = cpbatch(&args);
+            assert_eq!(run.status, 1, "{}", run.stderr);
+            let lines_of = |stem: &str| {
+                read_json(&out.join(stem).join("summary.json"))["inputs"]["evs"]["malformed_lines"]
+                    .clone()
+            };
+            assert_eq!(lines_of("a"), 2, "{evs_read} {independent}");
+            assert_eq!(lines_of("b"), 0, "{evs_read} {independent}");
+            let run_summary = read_json(&out.join("run-summary.json"));
+            assert_eq!(run_summary["evs"]["malformed_lines"], 2);
+        }
+    }
+}
+
+#[test]
 fn several_batches_same_stem_gets_a_suffix() {
     let m = run_many(
         &[

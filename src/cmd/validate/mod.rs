@@ -175,10 +175,7 @@ fn indexed(index: evs::Index, streamed: read::Streamed) -> Result<Snapshot, File
     if let Some(error) = streamed.failed {
         return Err(error);
     }
-    let mut malformed = streamed.malformed;
-    malformed.sort_unstable();
-    malformed.dedup_by_key(|(id, _)| *id);
-    Ok(index.totals(malformed.iter().map(|(_, lines)| lines).sum()))
+    Ok(index.totals(streamed.malformed))
 }
 
 /// Judges every batch read (rows checked while read were reconciled against their own

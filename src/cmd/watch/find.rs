@@ -2,8 +2,6 @@
 //! snapshot with a CP in EVS on the watch date (one pass over the whole snapshot); with one,
 //! every roster row, its member looked up as `validate` looks a batch's members up.
 
-use std::collections::HashMap;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -11,7 +9,6 @@ use rayon::prelude::*;
 use super::{Config, roster};
 use crate::error::FileError;
 use crate::evs::{self, IdSet, MemberRecord, Snapshot};
-use crate::model::MemberId;
 use crate::reference::{Reference, Submitter};
 use crate::report::summary::EvsInput;
 use crate::rules::watch::{Evs, Judgement, Subject, Watch, canonical_layout, judge};
@@ -143,9 +140,5 @@ pub(super) fn find(
 
 /// The malformed lines of the watched members, each member once.
 fn malformed_lines(judged: &[Judgement], snapshot: &Snapshot) -> u64 {
-    let malformed: HashMap<MemberId, u64> = snapshot.malformed_members().collect();
-    let mut members: Vec<MemberId> = judged.iter().filter_map(|j| j.member).collect();
-    members.sort_unstable();
-    members.dedup();
-    members.iter().filter_map(|m| malformed.get(m)).sum()
+    snapshot.malformed_lines_of(judged.iter().filter_map(|j| j.member))
 }
