@@ -116,12 +116,11 @@ impl Layout {
             .map(|(_, text)| text)
     }
 
-    /// The canonical column an unrecognised header is probably meant to be: one within two
-    /// edits that the batch does not have already.
+    /// The canonical column an unrecognised header is probably meant to be: the closest one
+    /// within two edits, named even when the batch has it too (SPEC 2.1: `Efective Date`
+    /// beside `Effective Date` is still most likely a misspelt copy of it).
     pub fn meant(&self, header: &str) -> Option<Column> {
-        Column::closest(header)
-            .map(|(column, _)| column)
-            .filter(|c| self.position(*c).is_none())
+        Column::closest(header).map(|(column, _)| column)
     }
 
     /// True for a column cpbatch added to a rejected workbook (`Source Row`, `Errors`).

@@ -58,12 +58,13 @@ fn markers_and_aliases_people_type_are_recognised() {
 }
 
 #[test]
-fn w001_names_the_closest_canonical_header_the_batch_lacks() {
+fn w001_names_the_closest_canonical_header() {
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("typo.csv");
-    // Medicare (optional) typed wrong; Notes is nothing near.
+    // Medicare (optional) typed wrong; Notes is nothing near; a misspelt copy of a header
+    // the batch has is still named for it (SPEC 2.1 makes no exception).
     let headers = headers_with(&[("Medicare", "Medicar")]);
-    write_with_headers(&batch, &headers, &["Notes"]);
+    write_with_headers(&batch, &headers, &["Notes", "Efective Date"]);
     let out = dir.path().join("out");
     let run = validate(&batch, &out, &["--format", "csv"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -78,6 +79,7 @@ fn w001_names_the_closest_canonical_header_the_batch_lacks() {
         [
             "column header \"Medicar\" is not recognised (did you mean \"Medicare\"?); its values are kept in the rejected report but not checked",
             "column header \"Notes\" is not recognised; its values are kept in the rejected report but not checked",
+            "column header \"Efective Date\" is not recognised (did you mean \"Effective Date\"?); its values are kept in the rejected report but not checked",
         ]
     );
 }
