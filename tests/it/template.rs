@@ -548,6 +548,63 @@ fn check_lists_a_renamed_header_a_removed_list_entry_and_a_removed_drop_down() {
 }
 
 #[test]
+fn check_compares_the_batch_formats_the_frozen_bold_header_and_the_sheets() {
+    let dir = TempDir::new().unwrap();
+    let path = write_template(&dir, "t.xlsx", &[]);
+    // The same formats numbered another way (as another program saves them): still the
+    // current template. "@" becomes built-in format 49, the date format another number.
+    let renumbered = dir.path().join("renumbered.xlsx");
+    let renumber = |xml: String| {
+        xml.replace(r#"<numFmt numFmtId="164" formatCode="@"/>"#, "")
+            .replace(r#"numFmtId="164""#, r#"numFmtId="49""#)
+            .replace(r#"numFmtId="165""#, r#"numFmtId="170""#)
+    };
+    rewrite_parts(&path, &renumbered, &[("xl/styles.xml", &renumber)]);
+    let run = check(&renumbered, &[]);
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    // Member ID loses its text format (Excel would drop leading zeros), the header row is
+    // no longer frozen, and A1 is no longer bold.
+    let drifted = dir.path().join("drifted.xlsx");
+    let drift = |xml: String| {
+        let start = xml.find(r#"<col min="2" max="2""#).unwrap();
+        let end = start + xml[start..].find("/>").unwrap();
+        let col = xml[start..end].replace(r#" style="2""#, "");
+        let xml = format!("{}{col}{}", &xml[..start], &xml[end..]);
+        let start = xml.find("<pane ").unwrap();
+        let end = start + xml[start..].find("/>").unwrap() + 2;
+        let xml = format!("{}{}", &xml[..start], &xml[end..]);
+        xml.replacen(r#"<c r="A1" s="1""#, r#"<c r="A1""#, 1)
+    };
+    rewrite_parts(&path, &drifted, &[("xl/worksheets/sheet1.xml", &drift)]);
+    let run = check(&drifted, &[]);
+    assert_eq!(run.status, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "Batch column B (Member ID) has no number format, not the text format (@)",
+            "the Batch header row is not frozen",
+            "Batch header not bold in column A (Action)",
+            &format!(
+                "{}: 3 differences from the current template",
+                drifted.display()
+            ),
+        ]
+    );
+    // A sheet the template does not have.
+    let extra = dir.path().join("extra.xlsx");
+    write_xlsx(&extra, &[("Batch", text_rows(&[])), ("Notes", vec![])]);
+    let run = check(&extra, &[]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l == "an extra sheet named \"Notes\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn check_reports_missing_sheets() {
     let dir = TempDir::new().unwrap();
     let batch = dir.path().join("batch.xlsx");

@@ -1,10 +1,11 @@
 //! `cpbatch template --check FILE`: is FILE still the current template?
 //!
 //! The current template is built in memory, then the same signature is taken from both
-//! workbooks: the Batch header row, the Batch drop-down lists (column and source range), every
-//! column of the Lists sheet, and the text of the Instructions sheet. The differences are
-//! described one per line. Formats and widths are not compared: a submitter's Excel may
-//! rewrite them without changing what the template asks for.
+//! workbooks: the sheets, the Batch header row, its look (the columns' number formats, the
+//! frozen bold header: [`look`]), its drop-down lists (column and source range), every column
+//! of the Lists sheet, and the text of the Instructions sheet. The differences are described
+//! one per line. Widths are not compared: a submitter's Excel may rewrite them without
+//! changing what the template asks for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -17,6 +18,7 @@ use zip::ZipArchive;
 
 use crate::batch::ErrorKind;
 
+use super::look::{self, Look};
 use super::package::{self, sqref_columns};
 use super::{BATCH_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, build};
 use crate::error::FileError;
@@ -52,7 +54,9 @@ type ColumnValidations = BTreeSet<(String, String)>;
 /// What `--check` compares of a workbook. A sheet that is missing is `None`.
 #[derive(Debug, Default)]
 struct Signature {
+    sheets: Vec<String>,
     batch_headers: Option<Vec<String>>,
+    batch_look: Look,
     /// The validations of the Batch sheet, by 0-based column.
     validations: BTreeMap<u32, ColumnValidations>,
     /// The Lists sheet as columns, each its header then its values.
@@ -89,7 +93,10 @@ impl Signature {
                 .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(wanted)))
                 .cloned()
         };
-        let mut signature = Signature::default();
+        let mut signature = Signature {
+            sheets: names.clone(),
+            ..Signature::default()
+        };
         if let Some(name) = find(BATCH_SHEET) {
             let header = grid(&mut book, &name, Some(1))?;
             signature.batch_headers = Some(header.into_iter().next().unwrap_or_default());
@@ -97,6 +104,7 @@ impl Signature {
                 "not an .xlsx workbook (its zip directory is damaged or missing)".to_string()
             })?;
             if let Some(part) = package::sheet_part(&mut zip, &name)? {
+                signature.batch_look = Look::read(&mut zip, &part)?;
                 for validation in package::validations(&mut zip, &part)? {
                     let formula = normalise_formula(&validation.formula);
                     for column in sqref_columns(&validation.sqref) {
@@ -194,9 +202,20 @@ fn letter(col: usize) -> String {
 fn differences(expected: &Signature, actual: &Signature) -> Vec<String> {
     let mut out = Vec::new();
     let missing = |sheet: &str| format!("no sheet named {sheet:?}");
+    for extra in actual
+        .sheets
+        .iter()
+        .filter(|s| !expected.sheets.contains(s))
+    {
+        let known = [BATCH_SHEET, LISTS_SHEET, INSTRUCTIONS_SHEET];
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(extra)) {
+            out.push(format!("an extra sheet named {extra:?}"));
+        }
+    }
     match (&expected.batch_headers, &actual.batch_headers) {
         (Some(want), Some(have)) => {
             header_differences(want, have, &mut out);
+            look::differences(&expected.batch_look, &actual.batch_look, want, &mut out);
             validation_differences(expected, actual, &mut out);
         }
         (Some(_), None) => out.push(missing(BATCH_SHEET)),

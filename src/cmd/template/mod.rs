@@ -9,6 +9,7 @@
 mod check;
 mod filled;
 mod instructions;
+mod look;
 mod package;
 mod replace;
 

@@ -24,6 +24,34 @@ pub struct Validation {
     pub sqref: String,
 }
 
+/// The part of the workbook's relationship of this type (`styles`), if it has one.
+pub fn workbook_part<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    kind: &str,
+) -> Result<Option<String>, String> {
+    let mut target = None;
+    let suffix = format!("/{kind}");
+    walk(zip, "xl/_rels/workbook.xml.rels", |event| {
+        if let XmlEvent::Open(element) | XmlEvent::Empty(element) = event
+            && element.local_name().as_ref() == b"Relationship"
+            && target.is_none()
+            && attribute(element, "Type")?.is_some_and(|t| t.ends_with(&suffix))
+        {
+            target = attribute(element, "Target")?;
+        }
+        Ok(())
+    })?;
+    Ok(target.map(|t| in_package(&t)))
+}
+
+/// A relationship's target as a part name: relative to xl/, or absolute within the package.
+fn in_package(target: &str) -> String {
+    match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    }
+}
+
 /// The part (`xl/worksheets/sheet1.xml`) that holds the sheet named `sheet`.
 pub fn sheet_part<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
@@ -52,11 +80,7 @@ pub fn sheet_part<R: Read + Seek>(
         }
         Ok(())
     })?;
-    // Targets are relative to xl/, or absolute within the package.
-    Ok(target.map(|t| match t.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
-        None => format!("xl/{t}"),
-    }))
+    Ok(target.map(|t| in_package(&t)))
 }
 
 /// Every data validation of a worksheet part, in both the plain and the `x14` form.
@@ -115,7 +139,7 @@ pub fn validations<R: Read + Seek>(
 }
 
 /// The events `walk` reports.
-enum XmlEvent<'a> {
+pub(super) enum XmlEvent<'a> {
     Open(&'a BytesStart<'a>),
     Empty(&'a BytesStart<'a>),
     /// The local name of a closed element.
@@ -126,7 +150,7 @@ enum XmlEvent<'a> {
 
 /// Streams a part of the package through `visit`, so that even a million-row sheet is read in
 /// constant memory.
-fn walk<R: Read + Seek>(
+pub(super) fn walk<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     part: &str,
     mut visit: impl FnMut(&XmlEvent<'_>) -> Result<(), String>,
@@ -169,7 +193,7 @@ fn walk<R: Read + Seek>(
 }
 
 /// The value of an attribute, by local name (`r:id` is `id`), entities resolved.
-fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
+pub(super) fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
     for attribute in element.attributes() {
         let attribute = attribute.map_err(|_| XmlProblem::Attribute.to_string())?;
         if attribute.key.local_name().as_ref() == name.as_bytes() {
