@@ -45,12 +45,16 @@ pub fn is_folder_name(name: &str) -> bool {
 
 /// The folder of each batch, in argument order: a name already taken (by an earlier batch,
 /// or by `taken`) gets `-2`, `-3`, …, the first that is free, so `a.xlsx a.csv a-2.csv`
-/// get `a`, `a-2` and `a-2-2`.
+/// get `a`, `a-2` and `a-2-2`. Names differing only in case are the same name: they are one
+/// folder on the file systems of Windows and macOS.
 pub fn folders(batches: &[PathBuf], taken: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(batches.len());
     for batch in batches {
         let base = safe_stem(batch);
-        let free = |name: &str| !taken.contains(&name) && !names.iter().any(|n| n == name);
+        let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+        let free = |name: &str| {
+            !taken.iter().any(|t| same(t, name)) && !names.iter().any(|n| same(n, name))
+        };
         let name = if free(&base) {
             base
         } else {
@@ -139,6 +143,11 @@ mod tests {
         assert_eq!(
             folders_of(&["run-summary.json.csv", "x/..csv", "y/_.csv"]),
             ["run-summary.json-2", "_", "_-2"]
+        );
+        // One folder on a file system that ignores case: not two batches' folders.
+        assert_eq!(
+            folders_of(&["A.csv", "a.csv", "x/Run-Summary.JSON.csv", "É.csv", "é.csv"]),
+            ["A", "a-2", "Run-Summary.JSON-2", "É", "é-2"]
         );
     }
 }
