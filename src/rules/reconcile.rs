@@ -90,12 +90,35 @@ impl<'s> Lookup<'s> {
     }
 }
 
-/// Names compare ignoring case, accents, punctuation and spacing.
+/// Names compare ignoring case, accents, punctuation and spacing. Latin letters that no
+/// decomposition takes apart are spelt as an upper-case, unaccented record writes them
+/// (`Strauß` is `STRAUSS`, `Østergaard` is `OSTERGAARD`, `Łukasz` is `LUKASZ`).
 pub fn name_key(name: &str) -> String {
-    name.nfd()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut key = String::with_capacity(name.len());
+    for c in name.nfd().filter(|c| c.is_alphanumeric()) {
+        match plain_latin(c) {
+            Some(spelt) => key.push_str(spelt),
+            None => key.extend(c.to_lowercase()),
+        }
+    }
+    key
+}
+
+/// How an upper-case ASCII record spells a Latin letter that has no decomposition, in lower
+/// case.
+fn plain_latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' | 'ẞ' => "ss",
+        'Ø' | 'ø' => "o",
+        'Ł' | 'ł' => "l",
+        'Đ' | 'đ' | 'Ð' | 'ð' => "d",
+        'Æ' | 'æ' => "ae",
+        'Œ' | 'œ' => "oe",
+        'Þ' | 'þ' => "th",
+        'Ħ' | 'ħ' => "h",
+        'ı' => "i",
+        _ => return None,
+    })
 }
 
 /// True when two names have the same [`name_key`]. Two ASCII names (almost every name) are

@@ -294,8 +294,11 @@ fn r003_last_name_differs() {
 
 #[test]
 fn r003_and_w003_compare_ignoring_case_accents_punctuation_spacing() {
-    let cases: [(&str, &str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str, &str); 8] = [
         ("O'Brien", "OBRIEN", "Ana", "ana"),
+        // Letters no decomposition takes apart, as an upper-case ASCII record spells them.
+        ("Strauß", "STRAUSS", "Søren", "SOREN"),
+        ("Łukasiewicz", "LUKASIEWICZ", "Æsa", "AESA"),
         ("Jose", "José", "José", "Jose"),
         ("Van der Berg", "VANDERBERG", "Mary-Jane", "MARY JANE"),
         ("St. John", "st john", "Zoë", "ZOE"),
