@@ -44,6 +44,10 @@ pub struct Facts<'r> {
     pub zip: Val<Zip>,
     /// True when the facts come from the EVS snapshot (no W005 then).
     pub from_evs: bool,
+    /// False when the row's own Plan ID names no plan (S001, C003, which reject it): E007
+    /// would say it again, so it stays silent even on EVS facts (SPEC 3.7). `watch` judges
+    /// EVS facts alone: true there.
+    pub plan_named: bool,
 }
 
 impl<'r> Facts<'r> {
@@ -63,6 +67,7 @@ impl<'r> Facts<'r> {
             dmh: record.dmh.clone(),
             zip: record.zip.clone(),
             from_evs: false,
+            plan_named: record.plan_id_known(reference),
         }
     }
 }
@@ -268,10 +273,11 @@ fn dmh_path(dmh: Dmh, facts: &Facts<'_>, age: Option<i32>) -> PathResult {
 }
 
 /// E007 (SPEC 3.4, 3.7): neither path applies (no ACO/MCO plan, no DMH ACCS/CBFS
-/// affiliation). Silent when the plan is unknown (S001, C003) or DMH Affiliation invalid;
-/// `validate` also drops it when the row's own Plan ID names no plan ([`crate::rules::check_row`]).
+/// affiliation). Silent when the row's Plan ID names no plan (S001, C003), or DMH
+/// Affiliation is invalid.
 fn no_path(s: &mut RowSink, facts: &Facts<'_>) {
-    let silent = matches!(facts.plan, PlanFact::Unknown) || facts.dmh == Val::Invalid;
+    // (An unknown attested plan is a Plan ID that names no plan: `plan_named` covers it.)
+    let silent = !facts.plan_named || facts.dmh == Val::Invalid;
     if silent {
         return;
     }
@@ -356,6 +362,7 @@ mod tests {
             dmh: Val::Blank,
             zip: Val::Blank,
             from_evs: false,
+            plan_named: true,
         };
         let assumed = aco_mco_path(&plan, &blank, Some(30), None).assumed;
         let expected = format!("({})", assumed.join(", "));

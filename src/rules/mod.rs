@@ -175,7 +175,13 @@ pub(crate) fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
             Some(eligibility::Facts::attested(&record, ctx.reference)),
             true,
         ),
-        (Some(_), Some(lookup)) => (lookup.facts(ctx.reference), lookup.allows_eligibility()),
+        (Some(_), Some(lookup)) => (
+            lookup.facts(ctx.reference).map(|facts| eligibility::Facts {
+                plan_named: record.plan_id_known(ctx.reference),
+                ..facts
+            }),
+            lookup.allows_eligibility(),
+        ),
         (Some(_), None) => (None, false),
     };
     reference::check(&record, facts.as_ref(), ctx, &mut findings);
@@ -183,12 +189,6 @@ pub(crate) fn check_row(raw: &RawRow, ctx: &Context<'_>) -> RowOutcome {
         Some(facts) => eligibility::check(&record, facts, ctx, &mut findings),
         None => None,
     };
-    // A Plan ID blank where required (S001) or not in the roster (C003) gets that finding
-    // and no E007, even when E007 is judged on EVS facts (SPEC 3.7). (`watch` judges EVS
-    // facts alone, and keeps it.)
-    if !record.plan_id_known(ctx.reference) {
-        findings.retain(|f| f.code != Code::E007);
-    }
     if let Some(lookup) = &lookup {
         reconcile::check(&record, lookup, ctx.reference, &mut findings);
     }

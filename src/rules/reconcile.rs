@@ -80,6 +80,7 @@ impl<'s> Lookup<'s> {
             dmh: Val::from_option(segment.dmh),
             zip: Val::from_option(segment.zip),
             from_evs: true,
+            plan_named: true,
         })
     }
 

@@ -47,7 +47,8 @@ impl Record<'_> {
 
     /// False when the row's Plan ID names no plan: blank where it is required (S001),
     /// invalid, or not in the roster (C003). Such a value gets its own finding only: no E007
-    /// or C005, even when the facts they judge are EVS's (SPEC 3.7).
+    /// ([`super::eligibility::Facts::plan_named`]) or C005, even when the facts they judge
+    /// are EVS's (SPEC 3.7).
     pub(crate) fn plan_id_known(&self, reference: &Reference) -> bool {
         match &self.plan_id {
             Val::Ok(id) => reference.plan(id).is_some(),

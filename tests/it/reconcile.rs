@@ -2059,42 +2059,29 @@ fn unknown_plan_id_gets_c003_and_no_r005() {
         ),
         sorted_pairs(&[("Plan ID", "C003")])
     );
-    // Not even when the EVS facts would give them: EVS shows no plan (E007), or an ACO
-    // that does not partner the CP (C005: ACPP01 does not partner BHCP14).
-    let unknown = [("Plan ID", "NOPE01"), ("Submitter ID", "MASSHEALTH")];
-    assert_eq!(
-        one(&unknown, &[seg(&[("plan_id", "")])]),
-        sorted_pairs(&[("Plan ID", "C003")])
-    );
-    let far = [("CP ID", "BHCP14"), ("ZIP Code", "01301")];
-    assert_eq!(
-        one(
-            &[&unknown[..], &far[..]].concat(),
-            &[seg(&[("zip", "01301")])]
-        ),
-        sorted_pairs(&[("Plan ID", "C003")])
-    );
 }
 
 #[test]
-fn a_blank_required_plan_id_gets_s001_alone_whatever_the_evs_facts() {
-    // SPEC 3.7: S001 only, not also E007, however the snapshot shows the member.
-    let blank = [("Plan ID", ""), ("Submitter ID", "MASSHEALTH")];
-    for evs_plan in ["", "PCC"] {
-        assert_eq!(
-            one(&blank, &[seg(&[("plan_id", evs_plan)])]),
-            sorted_pairs(&[("Plan ID", "S001")]),
-            "EVS plan {evs_plan:?}"
-        );
-    }
+fn a_plan_id_that_names_no_plan_gets_its_own_finding_alone_whatever_the_evs_facts() {
+    // SPEC 3.7: a blank required Plan ID gets S001 only, an unknown one C003 only: no E007
+    // (EVS shows no plan, or PCC) and no C005 (an ACO that does not partner the CP: ACPP01
+    // does not partner BHCP14), though the EVS facts would give them.
     let far = [("CP ID", "BHCP14"), ("ZIP Code", "01301")];
-    assert_eq!(
-        one(
-            &[&blank[..], &far[..]].concat(),
-            &[seg(&[("zip", "01301")])]
-        ),
-        sorted_pairs(&[("Plan ID", "S001")])
-    );
+    for (plan_id, alone) in [("", "S001"), ("NOPE01", "C003")] {
+        let row = [("Plan ID", plan_id), ("Submitter ID", "MASSHEALTH")];
+        let cases = [
+            (row.to_vec(), seg(&[("plan_id", "")])),
+            (row.to_vec(), seg(&[("plan_id", "PCC")])),
+            ([&row[..], &far[..]].concat(), seg(&[("zip", "01301")])),
+        ];
+        for (changes, segment) in cases {
+            assert_eq!(
+                one(&changes, std::slice::from_ref(&segment)),
+                sorted_pairs(&[("Plan ID", alone)]),
+                "Plan ID {plan_id:?}, EVS {segment:?}"
+            );
+        }
+    }
 }
 
 #[test]
