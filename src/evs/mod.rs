@@ -203,10 +203,7 @@ impl Snapshot {
 
     /// The members with malformed lines, with how many lines each.
     pub fn malformed_members(&self) -> impl Iterator<Item = (MemberId, u64)> + '_ {
-        self.members.iter().filter_map(|(id, entry)| match entry {
-            MemberEntry::Malformed { count, .. } => Some((*id, u64::from(*count))),
-            MemberEntry::Segments { .. } => None,
-        })
+        self.malformed_counts.iter().copied()
     }
 
     /// The malformed lines of these members, each member counted once: a batch's own

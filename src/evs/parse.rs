@@ -68,9 +68,10 @@ pub(super) fn parse_header(line: &[u8]) -> Result<SnapshotLayout, String> {
             .chars()
             .take(60)
             .collect();
+        // `{:?}` quotes it with any control character escaped.
         return Err(format!(
             "the header has two columns of the same name: {:?} (columns {} and {})",
-            crate::shown::escaped(name.trim()),
+            name.trim(),
             p + 1,
             q + 1
         ));

@@ -581,7 +581,7 @@ fn check_compares_the_batch_formats_the_frozen_bold_header_and_the_sheets() {
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
         [
-            "Batch column B (Member ID) has no number format, not the text format (@)",
+            "Batch column B (Member ID) has the General format, not the Text format (@)",
             "the Batch header row is not frozen",
             "Batch header not bold in column A (Action)",
             &format!(

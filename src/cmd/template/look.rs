@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 
 use zip::ZipArchive;
 
-use super::package::{self, XmlEvent, attribute};
+use super::package::{self, XmlEvent, attribute, column_of};
 
 /// The look of a sheet: what a cell format gives each column and the header cells.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -83,17 +83,8 @@ impl Look {
 
 /// The 0-based column of a cell reference in row 1 (`C1`), or `None`.
 fn header_column(reference: &str) -> Option<u32> {
-    let letters = reference.trim_end_matches(|c: char| c.is_ascii_digit());
-    if &reference[letters.len()..] != "1" || letters.is_empty() || letters.len() > 3 {
-        return None;
-    }
-    letters
-        .bytes()
-        .try_fold(0u32, |col, b| {
-            b.is_ascii_alphabetic()
-                .then(|| col * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1)
-        })?
-        .checked_sub(1)
+    let row = reference.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    (row == "1").then(|| column_of(reference)).flatten()
 }
 
 /// Every cell format (`cellXfs/xf`) of a styles part, by index.
@@ -197,10 +188,11 @@ pub fn differences(want: &Look, have: &Look, headers: &[String], out: &mut Vec<S
             None => format!("column {letter}"),
         }
     };
+    // In Excel's words (Format Cells → Number).
     let shown = |code: Option<&String>| match code.map(String::as_str) {
-        None | Some("General") => "no number format".to_string(),
-        Some("@") => "the text format (@)".to_string(),
-        Some(code) => format!("number format {code:?}"),
+        None | Some("General") => "the General format".to_string(),
+        Some("@") => "the Text format (@)".to_string(),
+        Some(code) => format!("the format {code:?}"),
     };
     let columns: std::collections::BTreeSet<u32> = want
         .column_formats

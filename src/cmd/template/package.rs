@@ -228,7 +228,7 @@ pub fn sqref_columns(sqref: &str) -> Vec<u32> {
 }
 
 /// The 0-based column of a cell reference such as `AB12` or `$C$2`.
-fn column_of(reference: &str) -> Option<u32> {
+pub(super) fn column_of(reference: &str) -> Option<u32> {
     let letters: String = reference
         .trim_start_matches('$')
         .chars()
